@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { DialogueService } from './dialogue.service.js';
+import { LlmStatusService } from './llm-status.service.js';
+import { ChatModelFactory } from './model-factory.js';
+import { PromptTemplatesService } from './prompt-templates.service.js';
+
+@Module({
+  providers: [ChatModelFactory, PromptTemplatesService, DialogueService, LlmStatusService],
+  exports: [DialogueService, LlmStatusService, PromptTemplatesService, ChatModelFactory],
+})
+export class AgentsModule {}

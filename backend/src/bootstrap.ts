@@ -1,0 +1,72 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Logger, ValidationPipe, type LogLevel as NestLogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import { AppModule } from './app.module.js';
+import { AppConfig, loadConfig, type LogLevel } from './config/app-config.js';
+import { ConfiguredIoAdapter } from './common/socket-io.adapter.js';
+
+export interface CreateAppOptions {
+  /** Environment to configure from; defaults to process.env. */
+  env?: Record<string, string | undefined>;
+  /** Folder of the built viewer; defaults to dist/frontend when it exists. */
+  viewerDir?: string | null;
+  /** Override providers before the app starts, e.g. the scene clock in tests. */
+  configure?: (module: ReturnType<typeof AppModule.forRoot>) => void;
+}
+
+const NEST_LEVELS: Record<LogLevel, NestLogLevel[] | false> = {
+  fatal: ['fatal'],
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+  silent: false,
+};
+
+/** Builds the whole app (HTTP, socket.io, viewer); `main.ts` and the tests both use it. */
+export async function createApp(options: CreateAppOptions = {}): Promise<NestExpressApplication> {
+  const env = options.env ?? process.env;
+  // Validated here first so a bad value stops boot before anything is opened.
+  const config = loadConfig(env);
+  const module = AppModule.forRoot(env);
+  options.configure?.(module);
+  const app = await NestFactory.create<NestExpressApplication>(module, { logger: NEST_LEVELS[config.logLevel], abortOnError: false });
+  app.setGlobalPrefix('api', { exclude: ['metrics'] });
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useWebSocketAdapter(new ConfiguredIoAdapter(app, app.get(AppConfig).corsOrigins));
+  app.enableCors(config.corsOrigins ? { origin: config.corsOrigins } : { origin: false });
+  app.set('trust proxy', 'loopback');
+  app.useBodyParser('json', { limit: '256kb' });
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle('PixelTales').setDescription('AI characters in live pixel-art scenes').setVersion('1').addBearerAuth().build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+
+  const viewerDir = options.viewerDir === undefined ? resolve('dist/frontend') : options.viewerDir;
+  if (viewerDir && existsSync(join(viewerDir, 'index.html'))) serveViewer(app, viewerDir);
+  else if (viewerDir) new Logger('Viewer').warn(`No built viewer at ${viewerDir}: run npm run build:frontend`);
+  return app;
+}
+
+/** The viewer is a single-page app: its routes (`/`, `/scene/:id`, `/author`) all get index.html. */
+function serveViewer(app: NestExpressApplication, dir: string): void {
+  app.useStaticAssets(dir, { index: false, maxAge: '1h', immutable: false });
+  const index = join(dir, 'index.html');
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' || req.path.startsWith('/api') || req.path.startsWith('/socket.io') || req.path === '/metrics') return next();
+    if (req.path === '/' || req.path.startsWith('/scene/') || req.path === '/author') {
+      res.setHeader('Cache-Control', 'no-cache');
+      return res.sendFile(index);
+    }
+    next();
+  });
+}

@@ -1,0 +1,210 @@
+import { createHash } from 'node:crypto';
+import { Type, plainToInstance } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+  validateSync,
+  type ValidationError,
+} from 'class-validator';
+import { parse as parseYaml } from 'yaml';
+import type { CharacterPalette } from '../contract/events.js';
+
+export const CHARACTER_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const COLOR = /^#[0-9a-fA-F]{6}$/;
+
+export class SpritePaletteDto {
+  @Matches(COLOR, { message: 'skin must be a colour as #rrggbb' })
+  skin: string;
+  @Matches(COLOR, { message: 'hair must be a colour as #rrggbb' })
+  hair: string;
+  @Matches(COLOR, { message: 'shirt must be a colour as #rrggbb' })
+  shirt: string;
+  @Matches(COLOR, { message: 'pants must be a colour as #rrggbb' })
+  pants: string;
+}
+
+/** The front matter of `prompts/characters/<id>.md`, as the contract lists its keys. */
+export class CharacterFrontMatterDto {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(80)
+  name: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SpritePaletteDto)
+  sprite?: SpritePaletteDto;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(16)
+  @IsString({ each: true })
+  @MaxLength(60, { each: true })
+  traits?: string[];
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  home?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(32)
+  @IsString({ each: true })
+  @MaxLength(120, { each: true })
+  topics?: string[];
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(64)
+  @IsString({ each: true })
+  @MaxLength(300, { each: true })
+  voice?: string[];
+
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9_-]*:[^\s]+$/i, { message: 'model must be provider:model, e.g. openai:gpt-4o-mini' })
+  model?: string;
+
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(2)
+  temperature?: number;
+
+  @IsOptional()
+  @IsObject()
+  relationships?: Record<string, number>;
+}
+
+export interface CharacterDefinition {
+  id: string;
+  name: string;
+  sprite: CharacterPalette;
+  traits: string[];
+  home: string | null;
+  topics: string[];
+  voice: string[];
+  model: string | null;
+  temperature: number | null;
+  relationships: Record<string, number>;
+  persona: string;
+  contentHash: string;
+}
+
+export class CharacterFileError extends Error {
+  constructor(
+    readonly path: string,
+    readonly field: string,
+    readonly detail: string,
+    readonly line: number | null = null,
+  ) {
+    super(`${path}${line !== null ? `:${line}` : ''}: ${field}: ${detail}`);
+    this.name = 'CharacterFileError';
+  }
+}
+
+const KNOWN_KEYS = new Set(['name', 'sprite', 'traits', 'home', 'topics', 'voice', 'model', 'temperature', 'relationships']);
+
+/** Splits `---\nyaml\n---\nmarkdown`; the persona is everything after the closing fence. */
+export function splitFrontMatter(text: string): { yaml: string; body: string; bodyLine: number } | null {
+  const normalized = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
+  const match = /^---\n([\s\S]*?)\n---[ \t]*(?:\n|$)/.exec(normalized);
+  if (!match) return null;
+  return { yaml: match[1], body: normalized.slice(match[0].length), bodyLine: match[1].split('\n').length + 3 };
+}
+
+/**
+ * Parses and validates one character file. Throws a CharacterFileError naming the file,
+ * the offending field and, where it can, the line: the caller keeps the last good version.
+ */
+export function parseCharacterFile(path: string, id: string, text: string): CharacterDefinition {
+  if (!CHARACTER_ID_PATTERN.test(id)) {
+    throw new CharacterFileError(path, 'id', 'file names must be lowercase letters, digits, - or _ (the name is the character id)');
+  }
+  const parts = splitFrontMatter(text);
+  if (!parts) throw new CharacterFileError(path, 'front matter', 'the file must start with YAML front matter between --- lines', 1);
+  let data: unknown;
+  try {
+    data = parseYaml(parts.yaml);
+  } catch (error) {
+    const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+    throw new CharacterFileError(path, 'front matter', `invalid YAML: ${(error as Error).message.split('\n')[0]}`, line ? line + 1 : null);
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new CharacterFileError(path, 'front matter', 'must be a YAML mapping of keys', 2);
+  }
+  const lineOf = (key: string) => lineOfKey(parts.yaml, key);
+  for (const key of Object.keys(data)) {
+    if (!KNOWN_KEYS.has(key)) throw new CharacterFileError(path, key, `unknown key; known keys: ${[...KNOWN_KEYS].join(', ')}`, lineOf(key));
+  }
+  const definition = validateFrontMatter(data as Record<string, unknown>, (field, detail) => {
+    throw new CharacterFileError(path, field, detail, lineOf(field.split(/[.[]/)[0]));
+  });
+  return {
+    ...definition,
+    id,
+    persona: parts.body.trim(),
+    contentHash: createHash('sha256').update(text).digest('hex'),
+  };
+}
+
+/** Validates front matter given as data (from a file or the API); `fail` names the field. */
+export function validateFrontMatter(
+  data: Record<string, unknown>,
+  fail: (field: string, detail: string) => never,
+): Omit<CharacterDefinition, 'id' | 'persona' | 'contentHash'> & { id?: undefined } {
+  const dto = plainToInstance(CharacterFrontMatterDto, data);
+  const errors = validateSync(dto, { forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const { field, detail } = firstProblem(errors);
+    fail(field, detail);
+  }
+  const relationships: Record<string, number> = {};
+  for (const [other, value] of Object.entries(dto.relationships ?? {})) {
+    if (typeof value !== 'number' || value < -1 || value > 1) fail(`relationships.${other}`, 'must be a number from -1 to 1');
+    relationships[other] = value;
+  }
+  return {
+    name: dto.name.trim(),
+    sprite: dto.sprite ? { skin: dto.sprite.skin, hair: dto.sprite.hair, shirt: dto.sprite.shirt, pants: dto.sprite.pants } : defaultPalette(dto.name),
+    traits: dto.traits ?? [],
+    home: dto.home ?? null,
+    topics: dto.topics ?? [],
+    voice: dto.voice ?? [],
+    model: dto.model ?? null,
+    temperature: dto.temperature ?? null,
+    relationships,
+  };
+}
+
+function firstProblem(errors: ValidationError[], prefix = ''): { field: string; detail: string } {
+  const error = errors[0];
+  const field = prefix ? `${prefix}.${error.property}` : error.property;
+  if (error.children && error.children.length > 0 && !error.constraints) return firstProblem(error.children, field);
+  return { field, detail: Object.values(error.constraints ?? { invalid: 'is invalid' })[0] };
+}
+
+function lineOfKey(yaml: string, key: string): number | null {
+  const lines = yaml.split('\n');
+  const index = lines.findIndex((l) => new RegExp(`^${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*:`).test(l));
+  // +2: the opening --- is line 1 and lines count from 1.
+  return index >= 0 ? index + 2 : null;
+}
+
+/** A palette for characters that do not set one, stable for a name. */
+export function defaultPalette(name: string): CharacterPalette {
+  const h = createHash('sha1').update(name).digest();
+  const skins = ['#f2d3b1', '#e0ac69', '#c68642', '#8d5524', '#ffdbac'];
+  const hue = (i: number) => `#${[h[i], h[i + 1], h[i + 2]].map((b) => (64 + (b % 160)).toString(16).padStart(2, '0')).join('')}`;
+  return { skin: skins[h[0] % skins.length], hair: hue(1), shirt: hue(4), pants: hue(7) };
+}

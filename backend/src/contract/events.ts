@@ -1,0 +1,127 @@
+/**
+ * The socket.io and SSE contract: event names and payload types. One source of truth,
+ * imported by the backend gateway and by the viewer. Plain types only: no decorators,
+ * no runtime imports, so the browser bundle can take it as it is.
+ */
+
+export type Direction = 'up' | 'down' | 'left' | 'right';
+export type CharacterAction = 'idle' | 'walking' | 'talking' | 'thinking';
+export type SceneStatus = 'running' | 'paused';
+
+export const ClientEvents = {
+  Join: 'scene:join',
+  Leave: 'scene:leave',
+} as const;
+
+export const ServerEvents = {
+  Tick: 'scene:tick',
+  ConversationStarted: 'conversation:started',
+  ConversationLine: 'conversation:line',
+  ConversationTyping: 'conversation:typing',
+  ConversationEnded: 'conversation:ended',
+  Visitors: 'scene:visitors',
+  Status: 'scene:status',
+} as const;
+
+export type ServerEventName = (typeof ServerEvents)[keyof typeof ServerEvents];
+
+export interface JoinScenePayload {
+  sceneId: string;
+}
+export type LeaveScenePayload = JoinScenePayload;
+
+export interface CharacterPalette {
+  skin: string;
+  hair: string;
+  shirt: string;
+  pants: string;
+}
+
+export interface CharacterPosition {
+  id: string;
+  x: number;
+  y: number;
+  direction: Direction;
+  action: CharacterAction;
+  mood: string;
+}
+
+export interface SnapshotCharacter extends CharacterPosition {
+  name: string;
+  sprite: CharacterPalette;
+  traits: string[];
+  conversationId: string | null;
+}
+
+export interface LinePayload {
+  sceneId: string;
+  conversationId: string;
+  lineId: number;
+  characterId: string;
+  text: string;
+  emotion: string;
+  tick: number;
+  /** Milliseconds since the Unix epoch. */
+  at: number;
+}
+
+export interface SnapshotConversation {
+  id: string;
+  participants: string[];
+  lines: LinePayload[];
+}
+
+export interface SceneSnapshot {
+  id: string;
+  name: string;
+  description: string;
+  status: SceneStatus;
+  tick: number;
+  tickMs: number;
+  map: string[];
+  places: Record<string, [number, number]>;
+  characters: SnapshotCharacter[];
+  conversations: SnapshotConversation[];
+  visitorCount: number;
+}
+
+export interface SceneSummary {
+  id: string;
+  name: string;
+  description: string;
+  status: SceneStatus;
+  tick: number;
+  characterCount: number;
+  visitorCount: number;
+  cast: { id: string; name: string }[];
+}
+
+export interface WsError {
+  code: string;
+  message: string;
+}
+
+export type JoinAck = { ok: true; snapshot: SceneSnapshot } | { ok: false; error: WsError };
+export type LeaveAck = { ok: true } | { ok: false; error: WsError };
+
+export interface ServerEventPayloads {
+  'scene:tick': { sceneId: string; tick: number; characters: CharacterPosition[] };
+  'conversation:started': { sceneId: string; conversationId: string; participants: string[] };
+  'conversation:line': LinePayload;
+  'conversation:typing': { sceneId: string; characterId: string };
+  'conversation:ended': { sceneId: string; conversationId: string; reason: string };
+  'scene:visitors': { sceneId: string; count: number };
+  'scene:status': { sceneId: string; status: SceneStatus };
+}
+
+/** socket.io typed-events maps, for `Server<ClientToServer, ServerToClient>` and `io()`. */
+export type ServerToClientEvents = { [K in ServerEventName]: (payload: ServerEventPayloads[K]) => void };
+export interface ClientToServerEvents {
+  'scene:join': (payload: JoinScenePayload, ack: (result: JoinAck) => void) => void;
+  'scene:leave': (payload: LeaveScenePayload, ack?: (result: LeaveAck) => void) => void;
+}
+
+/** One event of a scene's stream, as the gateway and SSE deliver it. */
+export type SceneStreamEvent = { [K in ServerEventName]: { name: K; payload: ServerEventPayloads[K] } }[ServerEventName];
+
+export const sceneRoom = (sceneId: string): string => `scene:${sceneId}`;

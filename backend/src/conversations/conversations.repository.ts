@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, IsNull, LessThan, type Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import { SceneEntity } from '../scenes/scene.entity.js';
+import type { SceneState } from '../simulation/types.js';
+import { ConversationEntity } from './conversation.entity.js';
+import { LineEntity } from './line.entity.js';
+
+/** Everything one tick of one scene writes, committed in a single transaction. */
+export interface TickBatch {
+  sceneId: string;
+  tick: number;
+  started: Omit<ConversationEntity, 'endedTick' | 'endedAt' | 'endReason'>[];
+  lines: Omit<LineEntity, 'id'>[];
+  ended: { id: string; endedTick: number; endedAt: number; endReason: string }[];
+  /** Present when the scene's resumable state is due to be saved with this batch. */
+  state?: SceneState;
+}
+
+@Injectable()
+export class ConversationsRepository {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRepository(LineEntity) private readonly lines: Repository<LineEntity>,
+    @InjectRepository(ConversationEntity) private readonly conversations: Repository<ConversationEntity>,
+  ) {}
+
+  /**
+   * Commits a tick's conversations and lines (and the scene's tick and state) at once.
+   * Returns the stored lines with their ids, in order: what may now be broadcast.
+   */
+  async commit(batch: TickBatch): Promise<LineEntity[]> {
+    return this.dataSource.transaction(async (manager) => {
+      if (batch.started.length > 0) await manager.insert(ConversationEntity, batch.started);
+      const stored: LineEntity[] = [];
+      for (const line of batch.lines) {
+        // One insert a line: RETURNING ids from multi-row inserts is not portable to SQLite.
+        const result = await manager.insert(LineEntity, line);
+        stored.push({ ...line, id: Number(result.identifiers[0].id) } as LineEntity);
+      }
+      for (const end of batch.ended) {
+        await manager.update(ConversationEntity, { id: end.id }, { endedTick: end.endedTick, endedAt: end.endedAt, endReason: end.endReason });
+      }
+      const sceneUpdate: Partial<SceneEntity> = { tick: batch.tick };
+      if (batch.state) sceneUpdate.state = batch.state;
+      await manager.update(SceneEntity, { id: batch.sceneId }, sceneUpdate as QueryDeepPartialEntity<SceneEntity>);
+      return stored;
+    });
+  }
+
+  /** Newest first; `before` is a line id (exclusive). */
+  findLines(sceneId: string, limit: number, before?: number): Promise<LineEntity[]> {
+    return this.lines.find({
+      where: before !== undefined ? { sceneId, id: LessThan(before) } : { sceneId },
+      order: { id: 'DESC' },
+      take: limit,
+    });
+  }
+
+  findLinesOfConversations(ids: string[]): Promise<LineEntity[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.lines.createQueryBuilder('l').where('l.conversationId IN (:...ids)', { ids }).orderBy('l.id', 'ASC').getMany();
+  }
+
+  /** The last lines the two characters exchanged in this scene, oldest first. */
+  async findLastExchange(sceneId: string, a: string, b: string, limit: number): Promise<LineEntity[]> {
+    const conversation = await this.conversations
+      .createQueryBuilder('c')
+      .where('c.sceneId = :sceneId', { sceneId })
+      .andWhere('c.endedTick IS NOT NULL')
+      .andWhere('(c.participants = :ab OR c.participants = :ba)', { ab: JSON.stringify([a, b]), ba: JSON.stringify([b, a]) })
+      .orderBy('c.startedTick', 'DESC')
+      .getOne();
+    if (!conversation) return [];
+    const lines = await this.lines.find({ where: { conversationId: conversation.id }, order: { id: 'DESC' }, take: limit });
+    return lines.reverse();
+  }
+
+  /** The highest tick any stored conversation or line of the scene reached. */
+  async maxTick(sceneId: string): Promise<number> {
+    const line = await this.lines.createQueryBuilder('l').select('MAX(l.tick)', 'max').where('l.sceneId = :sceneId', { sceneId }).getRawOne<{ max: number | string | null }>();
+    const conv = await this.conversations
+      .createQueryBuilder('c')
+      .select('MAX(COALESCE(c.endedTick, c.startedTick))', 'max')
+      .where('c.sceneId = :sceneId', { sceneId })
+      .getRawOne<{ max: number | string | null }>();
+    return Math.max(Number(line?.max ?? 0), Number(conv?.max ?? 0));
+  }
+
+  /** Ends conversations a crash cut off, so none stays open forever. */
+  async endOpen(sceneId: string, tick: number, at: number, reason: string): Promise<number> {
+    const result = await this.conversations.update({ sceneId, endedTick: IsNull() }, { endedTick: tick, endedAt: at, endReason: reason });
+    return result.affected ?? 0;
+  }
+
+  async countLines(sceneId?: string): Promise<number> {
+    return this.lines.count(sceneId ? { where: { sceneId } } : undefined);
+  }
+}

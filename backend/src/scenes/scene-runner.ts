@@ -1,0 +1,260 @@
+import type { Logger } from '@nestjs/common';
+import type { CharacterDefinition } from '../characters/character-definition.js';
+import type { TickBatch } from '../conversations/conversations.repository.js';
+import type { LineEntity } from '../conversations/line.entity.js';
+import type { Clock } from '../simulation/clock.js';
+import type { SceneSimulation } from '../simulation/engine.js';
+import type { SceneSpec, SimEvent, SimInput, TickResult } from '../simulation/types.js';
+import type { GeneratedLine, LineRequest } from '../agents/dialogue.service.js';
+import type { SceneEventsService } from './scene-events.service.js';
+
+/** Ticks between saves of a scene's resumable state; lines are committed every tick. */
+export const STATE_SAVE_EVERY_TICKS = 20;
+/** Lateness after which the loop stops trying to catch up and re-bases its schedule. */
+const MAX_CATCH_UP_MS = 2_000;
+
+export interface SceneRunnerDeps {
+  clock: Clock;
+  tickMs: number;
+  logger: Logger;
+  events: SceneEventsService;
+  character: (id: string) => CharacterDefinition | undefined;
+  generate: (request: LineRequest, signal: AbortSignal) => Promise<GeneratedLine>;
+  memories: (sceneId: string, speakerId: string, partnerId: string) => Promise<string[]>;
+  commit: (batch: TickBatch) => Promise<LineEntity[]>;
+  onTick?: (result: TickResult, lateMs: number) => void;
+}
+
+/**
+ * Runs one scene: a timer calls `sim.tick`, line requests become LLM calls whose answers
+ * come back as inputs at a later tick, and each tick's output is committed, then
+ * broadcast, through one ordered outbox. The tick itself never awaits anything.
+ */
+export class SceneRunner {
+  private timer: NodeJS.Timeout | null = null;
+  private nextAt = 0;
+  private inputs: SimInput[] = [];
+  private readonly inflight = new Map<string, AbortController>();
+  private outbox: Promise<void> = Promise.resolve();
+  private lastSavedTick: number;
+  private stopped = true;
+
+  constructor(
+    readonly spec: SceneSpec,
+    readonly sim: SceneSimulation,
+    private readonly deps: SceneRunnerDeps,
+  ) {
+    this.lastSavedTick = sim.tickCount;
+  }
+
+  get running(): boolean {
+    return !this.stopped;
+  }
+
+  get pendingCalls(): number {
+    return this.inflight.size;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.nextAt = this.deps.clock.now() + this.deps.tickMs;
+    this.schedule();
+  }
+
+  /** Queues an input for the next tick (character edits, joins, leaves). */
+  enqueue(input: SimInput): void {
+    this.inputs.push(input);
+  }
+
+  /**
+   * Stops ticking, cancels model calls in flight, ends open conversations with `reason`
+   * and waits until everything is committed.
+   */
+  async stop(reason: 'paused' | 'interrupted' = 'paused'): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const controller of this.inflight.values()) controller.abort();
+    this.inflight.clear();
+    const now = this.deps.clock.now();
+    const events = this.sim.endAll(reason);
+    this.dispatch({ tick: this.sim.tickCount, now, changed: this.sim.views(), events }, true);
+    await this.flush();
+  }
+
+  /** Resolves once everything queued so far is committed and broadcast. */
+  flush(): Promise<void> {
+    return this.outbox;
+  }
+
+  private schedule(): void {
+    const delay = Math.max(0, this.nextAt - this.deps.clock.now());
+    this.timer = setTimeout(() => this.step(), delay);
+  }
+
+  /** One tick: synchronous apart from what it hands to the outbox and the agents. */
+  step(): void {
+    if (this.stopped) return;
+    const now = this.deps.clock.now();
+    const lateMs = Math.max(0, now - this.nextAt);
+    const inputs = this.inputs;
+    this.inputs = [];
+    let result: TickResult;
+    try {
+      result = this.sim.tick(now, inputs);
+    } catch (error) {
+      // A bug in one tick must not kill the scene: log it and keep the clock going.
+      this.deps.logger.error(`Tick failed in scene ${this.spec.id}: ${(error as Error).stack ?? error}`);
+      this.advanceSchedule(now);
+      return;
+    }
+    for (const event of result.events) {
+      if (event.type === 'lineRequested') this.requestLine(event);
+      else if (event.type === 'inputRejected') this.deps.logger.warn(`Scene ${this.spec.id}: ${event.input} rejected: ${event.reason}`);
+    }
+    this.dispatch(result, false);
+    this.deps.onTick?.(result, lateMs);
+    this.advanceSchedule(now);
+  }
+
+  private advanceSchedule(now: number): void {
+    if (this.stopped) return;
+    this.nextAt += this.deps.tickMs;
+    // After a long stall (a debugger, a suspended laptop) skip the missed ticks.
+    if (now - this.nextAt > MAX_CATCH_UP_MS) this.nextAt = now + this.deps.tickMs;
+    this.schedule();
+  }
+
+  private requestLine(event: Extract<SimEvent, { type: 'lineRequested' }>): void {
+    const controller = new AbortController();
+    this.inflight.set(event.opId, controller);
+    const run = async (): Promise<SimInput> => {
+      const speaker = this.deps.character(event.speakerId);
+      const partner = this.deps.character(event.partnerId);
+      if (!speaker || !partner) return { type: 'lineFailed', opId: event.opId, error: 'character no longer defined' };
+      const mood = this.sim.characters().find((c) => c.id === speaker.id)?.mood ?? 'calm';
+      const memories = await this.deps.memories(this.spec.id, speaker.id, partner.id);
+      const line = await this.deps.generate(
+        {
+          sceneId: this.spec.id,
+          opId: event.opId,
+          speaker,
+          partner,
+          mood,
+          place: event.place,
+          sceneDescription: this.spec.description,
+          history: event.history.map((l) => ({ characterId: l.characterId, text: l.text })),
+          memories,
+          turn: event.turn,
+          maxTurns: event.maxTurns,
+        },
+        controller.signal,
+      );
+      return {
+        type: 'lineResult',
+        opId: event.opId,
+        say: line.say,
+        emotion: line.emotion,
+        action: line.action,
+        endConversation: line.endConversation,
+        meta: { model: line.model, promptTokens: line.usage.promptTokens, completionTokens: line.usage.completionTokens, latencyMs: line.latencyMs },
+      };
+    };
+    run()
+      .catch((error: unknown): SimInput => ({ type: 'lineFailed', opId: event.opId, error: (error as Error).message }))
+      .then((input) => {
+        // The answer waits for the next tick; a cancelled call's answer is simply dropped.
+        if (this.inflight.get(event.opId) === controller) {
+          this.inflight.delete(event.opId);
+          this.inputs.push(input);
+        }
+      });
+  }
+
+  /** Queues a tick's output: commit what must survive a crash, then broadcast it all. */
+  private dispatch(result: TickResult, forceSave: boolean): void {
+    const sceneId = this.spec.id;
+    const batch: TickBatch = { sceneId, tick: result.tick, started: [], lines: [], ended: [] };
+    for (const event of result.events) {
+      if (event.type === 'conversationStarted') {
+        batch.started.push({ id: event.conversationId, sceneId, participants: [...event.participants], place: event.place, startedTick: event.tick, startedAt: result.now });
+      } else if (event.type === 'lineShown') {
+        const meta = (event.meta ?? {}) as Record<string, unknown>;
+        const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : null);
+        batch.lines.push({
+          sceneId,
+          conversationId: event.conversationId,
+          characterId: event.characterId,
+          text: event.text,
+          emotion: event.emotion,
+          action: event.action,
+          tick: event.tick,
+          at: event.at,
+          model: typeof meta.model === 'string' ? meta.model : null,
+          promptTokens: num(meta.promptTokens),
+          completionTokens: num(meta.completionTokens),
+          latencyMs: num(meta.latencyMs),
+        });
+      } else if (event.type === 'conversationEnded') {
+        batch.ended.push({ id: event.conversationId, endedTick: event.tick, endedAt: result.now, endReason: event.reason });
+      }
+    }
+    const saveDue = forceSave || result.tick - this.lastSavedTick >= STATE_SAVE_EVERY_TICKS;
+    if (saveDue) {
+      batch.state = this.sim.getState();
+      this.lastSavedTick = result.tick;
+    }
+    const mustCommit = saveDue || batch.started.length > 0 || batch.lines.length > 0 || batch.ended.length > 0;
+    this.outbox = this.outbox.then(async () => {
+      let stored: LineEntity[] = [];
+      if (mustCommit) {
+        try {
+          stored = await this.deps.commit(batch);
+        } catch (error) {
+          // Nothing unstored is shown: a visitor never sees a line the database lost.
+          this.deps.logger.error(`Scene ${sceneId}: commit of tick ${result.tick} failed: ${(error as Error).message}`);
+          return;
+        }
+      }
+      this.broadcast(result, stored);
+    });
+  }
+
+  private broadcast(result: TickResult, stored: LineEntity[]): void {
+    const { events } = this.deps;
+    const sceneId = this.spec.id;
+    if (result.changed.length > 0) events.publish(sceneId, 'scene:tick', { sceneId, tick: result.tick, characters: result.changed });
+    let lineIndex = 0;
+    for (const event of result.events) {
+      switch (event.type) {
+        case 'conversationStarted':
+          events.publish(sceneId, 'conversation:started', { sceneId, conversationId: event.conversationId, participants: [...event.participants] });
+          break;
+        case 'lineShown': {
+          const line = stored[lineIndex++];
+          if (!line) break;
+          events.publish(sceneId, 'conversation:line', {
+            sceneId,
+            conversationId: line.conversationId,
+            lineId: line.id,
+            characterId: line.characterId,
+            text: line.text,
+            emotion: line.emotion,
+            tick: line.tick,
+            at: line.at,
+          });
+          break;
+        }
+        case 'typing':
+          events.publish(sceneId, 'conversation:typing', { sceneId, characterId: event.characterId });
+          break;
+        case 'conversationEnded':
+          events.publish(sceneId, 'conversation:ended', { sceneId, conversationId: event.conversationId, reason: event.reason });
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}

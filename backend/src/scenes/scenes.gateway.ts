@@ -1,0 +1,78 @@
+import { Logger, UseFilters, UsePipes, ValidationPipe, type OnModuleDestroy } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+  WsException,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
+import type { Subscription } from 'rxjs';
+import type { Server, Socket } from 'socket.io';
+import { ClientEvents, sceneRoom, type ClientToServerEvents, type JoinAck, type LeaveAck, type ServerToClientEvents } from '../contract/events.js';
+import { WsAckExceptionFilter, wsValidationError } from '../common/ws-exception.filter.js';
+import { JoinSceneDto } from './dto/scene.dto.js';
+import { SceneEventsService } from './scene-events.service.js';
+import { ScenesService } from './scenes.service.js';
+
+type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { scenes?: Set<string> }>;
+
+/**
+ * socket.io gateway: a room per scene. Payloads are validated like REST bodies; a bad
+ * one gets an error ack, and the socket stays connected.
+ */
+@WebSocketGateway()
+@UseFilters(new WsAckExceptionFilter())
+@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, exceptionFactory: wsValidationError }))
+export class ScenesGateway implements OnGatewayInit, OnGatewayDisconnect, OnModuleDestroy {
+  private readonly logger = new Logger(ScenesGateway.name);
+  private subscription: Subscription | null = null;
+
+  @WebSocketServer()
+  server: Server<ClientToServerEvents, ServerToClientEvents>;
+
+  constructor(
+    private readonly scenes: ScenesService,
+    private readonly events: SceneEventsService,
+  ) {}
+
+  afterInit(server: Server<ClientToServerEvents, ServerToClientEvents>): void {
+    this.subscription = this.events.all().subscribe(({ sceneId, event }) => {
+      (server.to(sceneRoom(sceneId)).emit as (name: string, payload: unknown) => boolean)(event.name, event.payload);
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  @SubscribeMessage(ClientEvents.Join)
+  async join(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: JoinSceneDto): Promise<JoinAck> {
+    if (!this.scenes.has(body.sceneId)) throw new WsException({ code: 'NOT_FOUND', message: `Scene ${body.sceneId} not found` });
+    const joined = (socket.data.scenes ??= new Set());
+    // Join the room before reading the snapshot: a line committed in between arrives
+    // twice at worst (the viewer keys lines by lineId), never not at all.
+    if (!joined.has(body.sceneId)) {
+      joined.add(body.sceneId);
+      await socket.join(sceneRoom(body.sceneId));
+      this.events.changeVisitors(body.sceneId, 1);
+    }
+    return { ok: true, snapshot: await this.scenes.snapshot(body.sceneId) };
+  }
+
+  @SubscribeMessage(ClientEvents.Leave)
+  async leave(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: JoinSceneDto): Promise<LeaveAck> {
+    if (socket.data.scenes?.delete(body.sceneId)) {
+      await socket.leave(sceneRoom(body.sceneId));
+      this.events.changeVisitors(body.sceneId, -1);
+    }
+    return { ok: true };
+  }
+
+  handleDisconnect(socket: ClientSocket): void {
+    for (const sceneId of socket.data.scenes ?? []) this.events.changeVisitors(sceneId, -1);
+    socket.data.scenes?.clear();
+  }
+}

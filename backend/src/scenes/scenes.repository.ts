@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import type { SceneState } from '../simulation/types.js';
+import { SceneEntity } from './scene.entity.js';
+
+@Injectable()
+export class ScenesRepository {
+  constructor(@InjectRepository(SceneEntity) private readonly repo: Repository<SceneEntity>) {}
+
+  findAll(): Promise<SceneEntity[]> {
+    return this.repo.find({ order: { id: 'ASC' } });
+  }
+
+  findOne(id: string): Promise<SceneEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  async insert(scene: Pick<SceneEntity, 'id' | 'name' | 'description' | 'map' | 'places' | 'cast' | 'source'>): Promise<void> {
+    await this.repo.insert({ ...scene, status: 'running', tick: 0, state: null });
+  }
+
+  async updateDefinition(id: string, change: Partial<Pick<SceneEntity, 'name' | 'description' | 'map' | 'places' | 'cast'>>): Promise<void> {
+    await this.repo.update({ id }, change);
+  }
+
+  async setStatus(id: string, status: SceneEntity['status']): Promise<void> {
+    await this.repo.update({ id }, { status });
+  }
+
+  async saveState(id: string, tick: number, state: SceneState): Promise<void> {
+    await this.repo.update({ id }, { tick, state } as QueryDeepPartialEntity<SceneEntity>);
+  }
+}
