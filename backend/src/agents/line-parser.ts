@@ -22,7 +22,7 @@ export interface CleanLine {
 export const MAX_LINE_CHARS = 240;
 
 const GOODBYE = /\b(good-?bye|bye|farewell|see you|so long|take care|later,)\b/i;
-const LOOKS_BROKEN = /^(error|exception|traceback|internal server error|<!doctype|<html|\{|\[|as an ai\b|i'm sorry, but i can't|i cannot help)/i;
+const LOOKS_BROKEN = /^(\d{3} [A-Z][a-z]+ |error|exception|traceback|internal server error|<!doctype|<html|\{|\[|as an ai\b|i'm sorry, but i can't|i cannot help)/i;
 
 /** Normalises an emotion to the known set; unknown ones become calm rather than showing junk. */
 export function normalizeEmotion(value: unknown): string {
@@ -37,6 +37,8 @@ export function normalizeEmotion(value: unknown): string {
  */
 export function cleanSay(raw: string, speakerName?: string): string {
   let text = raw.replace(/\s+/g, ' ').trim();
+  // Judge the raw text first: "Error: …" must not pass as a speaker called Error.
+  if (LOOKS_BROKEN.test(text)) return '';
   if (speakerName) {
     const escaped = speakerName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     text = text.replace(new RegExp(`^\\**${escaped}\\**\\s*:\\s*`, 'i'), '');

@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createApp } from '../../backend/src/bootstrap.js';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+/** Fast pacing so tests see many lines quickly; everything else as in production. */
+export const FAST_ENV: Record<string, string> = {
+  TICK_MS: '50',
+  READING_CPS: '400',
+  MIN_READING_MS: '150',
+  LOG_LEVEL: 'error',
+  PROMPTS_DIR: join(ROOT, 'prompts'),
+  SCENES_DIR: join(ROOT, 'data/scenes'),
+};
+
+export interface RunningApp {
+  app: NestExpressApplication;
+  url: string;
+  dir: string;
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export function tempDir(prefix = 'pixeltales-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Boots the real app in-process on an ephemeral port with a fresh SQLite file. */
+export async function startApp(options: { env?: Record<string, string>; dir?: string; viewer?: boolean; port?: number } = {}): Promise<RunningApp> {
+  const dir = options.dir ?? tempDir();
+  const env = { ...FAST_ENV, DATA_DIR: dir, DATABASE_URL: `sqlite:${join(dir, 'test.sqlite')}`, ...options.env };
+  const app = await createApp({ env, viewerDir: options.viewer ? join(ROOT, 'dist/frontend') : null });
+  await app.listen(options.port ?? 0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    app,
+    url,
+    dir,
+    env,
+    close: async () => {
+      await app.close();
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  /** SIGKILL: no shutdown hook runs, as in a crash. */
+  kill9(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Runs the built server (`dist/`) as a child process, as `npm start` would, and waits for health. */
+export async function spawnServer(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+  const port = String(20_000 + Math.floor(Math.random() * 20_000));
+  let out = '';
+  const child = spawn(process.execPath, [join(ROOT, 'dist/backend/src/main.js')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...FAST_ENV, ...env, PORT: env.PORT ?? port },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const url = `http://127.0.0.1:${env.PORT ?? port}`;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${out}`);
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server not healthy within ${timeoutMs} ms:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    url,
+    output: () => out,
+    kill9: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined/false), or fails after `timeoutMs`. */
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs: number, what: string, intervalMs = 25): Promise<Exclude<T, false | undefined | null>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false && value !== null) return value as Exclude<T, false | undefined | null>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
