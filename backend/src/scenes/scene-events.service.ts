@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Subject, filter, map, type Observable } from 'rxjs';
 import type { SceneStreamEvent, ServerEventName, ServerEventPayloads } from '../contract/events.js';
 
@@ -13,9 +13,14 @@ export interface RoutedSceneEvent {
  * same events. Also counts each scene's visitors (sockets and SSE streams).
  */
 @Injectable()
-export class SceneEventsService {
+export class SceneEventsService implements OnModuleDestroy {
   private readonly subject = new Subject<RoutedSceneEvent>();
   private readonly visitors = new Map<string, number>();
+
+  /** Completes every stream, so open SSE responses end and the HTTP server can close. */
+  onModuleDestroy(): void {
+    this.subject.complete();
+  }
 
   publish<K extends ServerEventName>(sceneId: string, name: K, payload: ServerEventPayloads[K]): void {
     this.subject.next({ sceneId, event: { name, payload } as SceneStreamEvent });
