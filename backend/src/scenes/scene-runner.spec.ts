@@ -1,0 +1,134 @@
+import { Logger } from '@nestjs/common';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { GeneratedLine, LineRequest } from '../agents/dialogue.service.js';
+import type { CharacterDefinition } from '../characters/character-definition.js';
+import type { TickBatch } from '../conversations/conversations.repository.js';
+import type { LineEntity } from '../conversations/line.entity.js';
+import { SceneSimulation } from '../simulation/engine.js';
+import type { SceneSpec } from '../simulation/types.js';
+import { SceneEventsService } from './scene-events.service.js';
+import { SceneRunner, type SceneRunnerDeps } from './scene-runner.js';
+
+const TICK_MS = 10;
+const SPEC: SceneSpec = { id: 's', name: 'S', description: '', map: ['######', '#....#', '######'], places: { a: [1, 1], b: [4, 1] }, cast: [{ id: 'ada', x: 1, y: 1 }, { id: 'bo', x: 2, y: 1 }] };
+const def = (id: string): CharacterDefinition => ({ id, name: id.toUpperCase(), sprite: { skin: '#000000', hair: '#000000', shirt: '#000000', pants: '#000000' }, traits: [], home: null, topics: [], voice: [], model: null, temperature: null, relationships: {}, persona: '', contentHash: '' });
+
+function setup(overrides: Partial<SceneRunnerDeps> = {}) {
+  const sim = new SceneSimulation(SPEC, [{ id: 'ada', name: 'ADA' }, { id: 'bo', name: 'BO' }], { tickMs: TICK_MS, meetChancePerTick: 1, minReadingMs: 30, maxReadingMs: 30, readingCharsPerSecond: 1000 }, 1);
+  const events = new SceneEventsService();
+  const published: { name: string; payload: unknown }[] = [];
+  events.all().subscribe((e) => published.push({ name: e.event.name, payload: e.event.payload }));
+  const log: string[] = [];
+  let nextId = 1;
+  const deps: SceneRunnerDeps = {
+    clock: { now: () => Date.now() },
+    tickMs: TICK_MS,
+    logger: new Logger('test'),
+    events,
+    character: (id) => def(id),
+    memories: async () => [],
+    generate: async (request: LineRequest): Promise<GeneratedLine> => ({ say: `${request.speaker.id} turn ${request.turn}`, emotion: 'happy', action: null, endConversation: false, model: 'fake', usage: { promptTokens: 1, completionTokens: 1 }, latencyMs: 1 }),
+    commit: async (batch: TickBatch) => {
+      log.push(`commit ${batch.lines.map((l) => l.text).join(',')}`);
+      return batch.lines.map((l) => ({ ...l, id: nextId++ }) as LineEntity);
+    },
+    ...overrides,
+  };
+  const runner = new SceneRunner(SPEC, sim, deps);
+  return { runner, sim, published, log, events };
+}
+
+describe('SceneRunner', () => {
+  beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => vi.useRealTimers());
+
+  it('keeps ticking while the model never answers', async () => {
+    const { runner, sim } = setup({ generate: () => new Promise<GeneratedLine>(() => {}) });
+    runner.start();
+    await vi.advanceTimersByTimeAsync(50 * TICK_MS);
+    expect(sim.tickCount).toBeGreaterThanOrEqual(49);
+    expect(runner.pendingCalls).toBe(1);
+    expect(sim.characters().find((c) => c.id === 'ada')!.action).toBe('thinking');
+    await runner.stop();
+  });
+
+  it('publishes a line only after its commit, with the stored id', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const order: string[] = [];
+    const { runner, published } = setup({
+      commit: async (batch) => {
+        if (batch.lines.length > 0) {
+          await gate;
+          order.push('committed');
+        }
+        return batch.lines.map((l, i) => ({ ...l, id: 100 + i }) as LineEntity);
+      },
+    });
+    runner.start();
+    await vi.advanceTimersByTimeAsync(5 * TICK_MS);
+    expect(published.filter((e) => e.name === 'conversation:line')).toHaveLength(0);
+    release();
+    await vi.advanceTimersByTimeAsync(TICK_MS);
+    const line = published.find((e) => e.name === 'conversation:line');
+    expect(line?.payload).toMatchObject({ lineId: 100, characterId: 'ada', text: 'ada turn 0' });
+    expect(order[0]).toBe('committed');
+    await runner.stop();
+  });
+
+  it('broadcasts nothing of a tick whose commit failed, and goes on', async () => {
+    let fail = true;
+    const { runner, published, sim } = setup({
+      commit: async (batch) => {
+        if (fail && batch.lines.length > 0) throw new Error('disk full');
+        return batch.lines.map((l, i) => ({ ...l, id: 1 + i }) as LineEntity);
+      },
+    });
+    vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
+    runner.start();
+    await vi.advanceTimersByTimeAsync(6 * TICK_MS);
+    expect(published.filter((e) => e.name === 'conversation:line')).toHaveLength(0);
+    fail = false;
+    const before = sim.tickCount;
+    await vi.advanceTimersByTimeAsync(10 * TICK_MS);
+    expect(sim.tickCount).toBeGreaterThan(before);
+    expect(published.filter((e) => e.name === 'conversation:line').length).toBeGreaterThan(0);
+    await runner.stop();
+  });
+
+  it('on stop aborts calls in flight, ends conversations, and drops late answers', async () => {
+    let signal: AbortSignal | undefined;
+    let answer!: (line: GeneratedLine) => void;
+    const { runner, sim, published, log } = setup({
+      generate: (_request, s) => {
+        signal = s;
+        return new Promise<GeneratedLine>((r) => (answer = r));
+      },
+    });
+    runner.start();
+    await vi.advanceTimersByTimeAsync(3 * TICK_MS);
+    await runner.stop('paused');
+    expect(signal?.aborted).toBe(true);
+    expect(published).toContainEqual({ name: 'conversation:ended', payload: expect.objectContaining({ reason: 'paused' }) });
+    const tick = sim.tickCount;
+    answer({ say: 'too late', emotion: 'sad', action: null, endConversation: false, model: 'fake', usage: { promptTokens: 0, completionTokens: 0 }, latencyMs: 0 });
+    await vi.advanceTimersByTimeAsync(10 * TICK_MS);
+    expect(sim.tickCount).toBe(tick);
+    expect(log.join()).not.toContain('too late');
+  });
+
+  it('saves the resumable state every 20 ticks', async () => {
+    const states: number[] = [];
+    const { runner } = setup({
+      generate: () => new Promise<GeneratedLine>(() => {}),
+      commit: async (batch) => {
+        if (batch.state) states.push(batch.tick);
+        return [];
+      },
+    });
+    runner.start();
+    await vi.advanceTimersByTimeAsync(45 * TICK_MS);
+    expect(states.slice(0, 2)).toEqual([20, 40]);
+    await runner.stop();
+  });
+});
