@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgentsModule } from './agents/agents.module.js';
+import { AuthModule } from './auth/auth.module.js';
 import { CharactersModule } from './characters/characters.module.js';
 import { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
@@ -17,6 +18,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(env),
         TypeOrmModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => dataSourceOptions(config.database) }),
+        AuthModule,
         AgentsModule,
         CharactersModule,
         ConversationsModule,

@@ -1,0 +1,31 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { AuthorOnly } from '../auth/author.guard.js';
+import { AppConfig } from '../config/app-config.js';
+import { LlmStatusService } from './llm-status.service.js';
+
+@ApiTags('llm')
+@Controller('llm')
+export class AgentsController {
+  constructor(
+    private readonly status: LlmStatusService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** The configured provider and model, and how calls have gone. Never a key. */
+  @Get()
+  @AuthorOnly()
+  @ApiOkResponse({ description: 'provider, model, base URL host, fallback, state and counters' })
+  info() {
+    const summary = this.status.summary();
+    return {
+      ...summary,
+      fallbackModel: this.config.llm.fallbackModel,
+      // Only the host: a base URL can carry credentials in its user-info or query.
+      baseUrlHost: this.config.llm.baseUrl ? new URL(this.config.llm.baseUrl).host : null,
+      apiKeySet: Boolean(this.config.llm.apiKey),
+      timeoutMs: this.config.llm.timeoutMs,
+      maxConcurrency: this.config.llm.maxConcurrency,
+    };
+  }
+}

@@ -1,0 +1,21 @@
+import { applyDecorators, Injectable, UnauthorizedException, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { ApiBearerAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { AuthorTokenService } from './author-token.service.js';
+
+@Injectable()
+export class AuthorGuard implements CanActivate {
+  constructor(private readonly tokens: AuthorTokenService) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<Request>();
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+    if (!match || !this.tokens.verify(match[1])) throw new UnauthorizedException('An author token is required: Authorization: Bearer <AUTHOR_TOKEN>');
+    return true;
+  }
+}
+
+/** Marks a route as an author route: bearer token required, documented in OpenAPI. */
+export function AuthorOnly(): MethodDecorator & ClassDecorator {
+  return applyDecorators(UseGuards(AuthorGuard), ApiBearerAuth(), ApiUnauthorizedResponse({ description: 'Missing or wrong author token' }));
+}
