@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LinePayload, SceneSnapshot, SceneSummary } from '../../backend/src/contract/events.js';
-import { startApp, waitFor, type RunningApp } from '../support/app.js';
+import { getJson, startApp, waitFor, type RunningApp } from '../support/app.js';
 import { RecordingClient } from '../support/socket.js';
 
 describe('scenes over HTTP and socket.io', () => {
@@ -31,13 +31,13 @@ describe('scenes over HTTP and socket.io', () => {
 
   it('lists the demo scene and its four characters', async () => {
     const scenes = await waitFor(async () => {
-      const list = (await (await fetch(`${running.url}/api/scenes`)).json()) as SceneSummary[];
+      const list = (await getJson(`${running.url}/api/scenes`)) as SceneSummary[];
       return list[0]?.tick > 0 && list;
     }, 5_000, 'the scene to tick');
     expect(scenes).toEqual([expect.objectContaining({ id: 'town-square', name: 'Town Square', status: 'running', characterCount: 4 })]);
-    const characters = await (await fetch(`${running.url}/api/characters`)).json();
+    const characters = await getJson(`${running.url}/api/characters`);
     expect(characters).toHaveLength(4);
-    const mara = await (await fetch(`${running.url}/api/characters/mara`)).json();
+    const mara = await getJson(`${running.url}/api/characters/mara`);
     expect(mara).toMatchObject({ id: 'mara', name: expect.any(String), persona: expect.stringMatching(/\w/) });
     expect(mara.sprite.shirt).toMatch(/^#[0-9a-f]{6}$/i);
   });
@@ -77,7 +77,7 @@ describe('scenes over HTTP and socket.io', () => {
     const all: LinePayload[] = [];
     let before: number | undefined;
     for (;;) {
-      const page = (await (await fetch(`${running.url}/api/scenes/town-square/lines?limit=7${before ? `&before=${before}` : ''}`)).json()) as LinePayload[];
+      const page = (await getJson(`${running.url}/api/scenes/town-square/lines?limit=7${before ? `&before=${before}` : ''}`)) as LinePayload[];
       all.push(...page);
       if (page.length < 7) break;
       before = page[page.length - 1].lineId;
@@ -91,7 +91,7 @@ describe('scenes over HTTP and socket.io', () => {
   it('counts visitors per scene and tells the room', async () => {
     const a = await client();
     await a.join('town-square');
-    const before = (await (await fetch(`${running.url}/api/scenes`)).json())[0].visitorCount;
+    const before = (await getJson(`${running.url}/api/scenes`))[0].visitorCount;
     const b = await client();
     await b.join('town-square');
     await waitFor(() => a.events.some((e) => e.name === 'scene:visitors' && (e.payload as { count: number }).count === before + 1), 5_000, 'visitor count');
@@ -136,13 +136,13 @@ describe('scenes over HTTP and socket.io', () => {
     expect(await c.join('no-such-scene')).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect(await c.emitRaw('scene:leave', { nope: 1 })).toMatchObject({ ok: false });
     // Without an ack the error comes back as an `exception` event.
-    c.socket.emit('scene:join' as never, 'junk' as never);
+    (c.socket.emit as (event: string, payload: unknown) => void)('scene:join', 'junk');
     await waitFor(() => c.events.some((e) => e.name === 'exception'), 5_000, 'exception event');
     expect(c.socket.connected).toBe(true);
     expect((await c.join('town-square')).ok).toBe(true);
     // The scene kept running through all of it.
-    const t1 = (await (await fetch(`${running.url}/api/scenes/town-square`)).json()).tick;
-    await waitFor(async () => (await (await fetch(`${running.url}/api/scenes/town-square`)).json()).tick > t1, 5_000, 'ticks');
+    const t1 = (await getJson(`${running.url}/api/scenes/town-square`)).tick;
+    await waitFor(async () => (await getJson(`${running.url}/api/scenes/town-square`)).tick > t1, 5_000, 'ticks');
   });
 
   it('streams the same events over Server-Sent Events', async () => {
@@ -170,7 +170,7 @@ describe('scenes over HTTP and socket.io', () => {
   });
 
   it('serves the OpenAPI document', async () => {
-    const doc = await (await fetch(`${running.url}/api/docs-json`)).json();
+    const doc = await getJson(`${running.url}/api/docs-json`);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/scenes', '/api/scenes/{id}', '/api/scenes/{id}/lines', '/api/health', '/api/characters/{id}']));
     expect((await fetch(`${running.url}/api/docs`)).status).toBe(200);
   });

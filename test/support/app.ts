@@ -110,3 +110,8 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs: number,
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** GET and parse JSON; tests assert on the shape, so the type is theirs to state. */
+export async function getJson<T = any>(url: string, init?: RequestInit): Promise<T> {
+  return (await (await fetch(url, init)).json()) as T;
+}
