@@ -4,8 +4,9 @@
  * no runtime imports, so the browser bundle can take it as it is.
  */
 
-export type Direction = 'up' | 'down' | 'left' | 'right';
-export type CharacterAction = 'idle' | 'walking' | 'talking' | 'thinking';
+import type { CharacterAction, CharacterView, Direction } from '../simulation/types.js';
+
+export type { CharacterAction, Direction };
 export type SceneStatus = 'running' | 'paused';
 
 export const ClientEvents = {
@@ -37,14 +38,8 @@ export interface CharacterPalette {
   pants: string;
 }
 
-export interface CharacterPosition {
-  id: string;
-  x: number;
-  y: number;
-  direction: Direction;
-  action: CharacterAction;
-  mood: string;
-}
+/** What `scene:tick` carries of a character: the core's view of it, as is. */
+export type CharacterPosition = CharacterView;
 
 export interface SnapshotCharacter extends CharacterPosition {
   name: string;

@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { CharacterDefinition } from '../characters/character-definition.js';
 import type { TickBatch } from '../conversations/conversations.repository.js';
+import { toLinePayload } from '../conversations/dto/lines.dto.js';
 import type { LineEntity } from '../conversations/line.entity.js';
 import type { Clock } from '../simulation/clock.js';
 import type { SceneSimulation } from '../simulation/engine.js';
@@ -234,16 +235,7 @@ export class SceneRunner {
         case 'lineShown': {
           const line = stored[lineIndex++];
           if (!line) break;
-          events.publish(sceneId, 'conversation:line', {
-            sceneId,
-            conversationId: line.conversationId,
-            lineId: line.id,
-            characterId: line.characterId,
-            text: line.text,
-            emotion: line.emotion,
-            tick: line.tick,
-            at: line.at,
-          });
+          events.publish(sceneId, 'conversation:line', toLinePayload(line));
           break;
         }
         case 'typing':

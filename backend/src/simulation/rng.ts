@@ -32,6 +32,17 @@ export class Rng {
     return items[Math.floor(this.next() * items.length)];
   }
 
+  /** One of `entries`, chosen with probability proportional to its (non-negative) weight. */
+  weighted<T>(entries: readonly (readonly [T, number])[]): T {
+    const total = entries.reduce((n, [, w]) => n + Math.max(0, w), 0);
+    let r = this.next() * total;
+    for (const [value, w] of entries) {
+      r -= Math.max(0, w);
+      if (r < 0) return value;
+    }
+    return entries[entries.length - 1][0];
+  }
+
   getState(): number {
     return this.state;
   }

@@ -40,6 +40,7 @@ import { AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import type { ChatResult } from '@langchain/core/outputs';
 import type { Runnable } from '@langchain/core/runnables';
 import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
+import { Rng, hashString } from '../../simulation/rng.js';
 
 export const EMOTIONS = [
   'happy',
@@ -297,46 +298,8 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
 }
 
 // ---------------------------------------------------------------------------
-// Seeded randomness (FNV-1a + mulberry32); never Math.random, never Date.
+// Seeded randomness: the simulation core's Rng (mulberry32) and FNV-1a; never Math.random, never Date.
 // ---------------------------------------------------------------------------
-
-function hashString(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-class Prng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
-  }
-  weighted<T>(entries: readonly (readonly [T, number])[]): T {
-    const total = entries.reduce((n, [, w]) => n + Math.max(0, w), 0);
-    let r = this.next() * total;
-    for (const [value, w] of entries) {
-      r -= Math.max(0, w);
-      if (r < 0) return value;
-    }
-    return entries[entries.length - 1][0];
-  }
-}
 
 // ---------------------------------------------------------------------------
 // Character temperament
@@ -381,7 +344,7 @@ function profileOf(traits: string[], mood: string): Profile {
   return profile;
 }
 
-function rollTemper(rng: Prng, profile: Profile): Temper {
+function rollTemper(rng: Rng, profile: Profile): Temper {
   return rng.weighted(Object.entries(profile) as [Temper, number][]);
 }
 
@@ -726,7 +689,7 @@ function splitSentences(text: string): string[] {
     .filter(Boolean);
 }
 
-function hear(text: string, speaker: StorytellerContext['speaker'] | null, names: string[], rng: Prng): Heard {
+function hear(text: string, speaker: StorytellerContext['speaker'] | null, names: string[], rng: Rng): Heard {
   const clean = text.trim();
   const sentences = splitSentences(clean);
   // Only a question if the line ends with one ("Why me? Anyway, ..." is a statement).
@@ -885,7 +848,7 @@ function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
-function tpl(rng: Prng, items: readonly Tpl[], vars: Vars, main = false): Part {
+function tpl(rng: Rng, items: readonly Tpl[], vars: Vars, main = false): Part {
   const [text, emotion] = rng.pick(items);
   return { text: cap(fill(text, vars)), emotion, main };
 }
@@ -918,7 +881,7 @@ function mentions(texts: string[], topic: string): boolean {
 
 function writeLine(ctx: StorytellerContext, recent: string[]): StorytellerLine {
   const { speaker, partner, history, turn, maxTurns } = ctx;
-  const rng = new Prng(hashString(`${ctx.seed}|${speaker.id}|${turn}`));
+  const rng = new Rng(hashString(`${ctx.seed}|${speaker.id}|${turn}`));
   const profile = profileOf(speaker.traits, speaker.mood);
 
   const last = history.length > 0 ? history[history.length - 1] : null;
@@ -978,12 +941,12 @@ function writeLine(ctx: StorytellerContext, recent: string[]): StorytellerLine {
   }
 }
 
-function pickTopic(rng: Prng, fresh: string[], all: string[]): string | null {
+function pickTopic(rng: Rng, fresh: string[], all: string[]): string | null {
   if (fresh.length > 0 && (all.length === fresh.length || rng.chance(0.8))) return rng.pick(fresh);
   return all.length > 0 ? rng.pick(all) : null;
 }
 
-function voicePart(rng: Prng, voices: string[], withLead: boolean): Part | null {
+function voicePart(rng: Rng, voices: string[], withLead: boolean): Part | null {
   if (voices.length === 0) return null;
   const voice = rng.pick(voices).trim();
   if (withLead && rng.chance(0.25)) {
@@ -1006,7 +969,7 @@ function emotionOfText(text: string): Emotion {
 }
 
 function greeting(
-  rng: Prng,
+  rng: Rng,
   temper: Temper,
   vars: Vars,
   speaker: StorytellerContext['speaker'],
@@ -1029,7 +992,7 @@ function greeting(
   return { parts, kind: 'greet' };
 }
 
-function goodbye(rng: Prng, temper: Temper, vars: Vars, heard: Heard | null, hasHome: boolean): Draft {
+function goodbye(rng: Rng, temper: Temper, vars: Vars, heard: Heard | null, hasHome: boolean): Draft {
   if (heard?.isGoodbye) {
     const parts = [tpl(rng, GOODBYE_REPLY[temper], vars, true)];
     if (hasHome && rng.chance(0.3)) parts.push({ text: cap(fill(`I'm heading back to {H} myself.`, vars)), emotion: 'calm' });
@@ -1045,7 +1008,7 @@ function goodbye(rng: Prng, temper: Temper, vars: Vars, heard: Heard | null, has
 }
 
 function middle(
-  rng: Prng,
+  rng: Rng,
   temper: Temper,
   vars: Vars,
   heard: Heard | null,
@@ -1192,7 +1155,7 @@ function fitLength(text: string): string {
   return `${(space > 40 ? cut.slice(0, space) : cut).replace(/[\s,;:—-]+$/, '')}…`;
 }
 
-function finish(draft: Draft, rng: Prng, temper: Temper, profile: Profile, end: boolean): StorytellerLine {
+function finish(draft: Draft, rng: Rng, temper: Temper, profile: Profile, end: boolean): StorytellerLine {
   let parts = draft.parts.filter((p) => p.text.trim() !== '');
   // Keep to 1-2 sentences (a short interjection may make it three) and under 200 chars.
   const joined = (ps: Part[]): string => ps.map((p) => p.text.trim()).join(' ');
@@ -1247,7 +1210,7 @@ function normalise(text: string): string {
 function genericLine(messages: BaseMessage[]): StorytellerLine {
   const human = [...messages].reverse().find((m) => m.getType() === 'human') ?? messages[messages.length - 1];
   const text = human ? textOf(human).trim().slice(-2000) : '';
-  const rng = new Prng(hashString(text));
+  const rng = new Rng(hashString(text));
   if (!text) {
     return { say: rng.pick(['Hello there! Lovely day for a chat, isn\'t it?', 'Oh, hello! What shall we talk about?']), emotion: 'happy', endConversation: false };
   }

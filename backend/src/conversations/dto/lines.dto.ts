@@ -32,21 +32,20 @@ export class LineDto implements LinePayload {
   @ApiProperty({ description: 'Milliseconds since the Unix epoch' }) at: number;
 
   static from(line: LineEntity): LineDto {
-    return Object.assign(new LineDto(), {
-      sceneId: line.sceneId,
-      conversationId: line.conversationId,
-      lineId: line.id,
-      characterId: line.characterId,
-      text: line.text,
-      emotion: line.emotion,
-      tick: line.tick,
-      at: line.at,
-    });
+    return Object.assign(new LineDto(), toLinePayload(line));
   }
 }
 
-export class LinesPageDto {
-  @ApiProperty({ type: [LineDto], description: 'Newest first' }) lines: LineDto[];
-  @ApiPropertyOptional({ nullable: true, type: Number, description: 'Pass as `before` for the next page; null at the end' })
-  nextBefore: number | null;
+/** A stored line as visitors get it, over REST and socket.io alike. */
+export function toLinePayload(line: LineEntity): LinePayload {
+  return {
+    sceneId: line.sceneId,
+    conversationId: line.conversationId,
+    lineId: line.id,
+    characterId: line.characterId,
+    text: line.text,
+    emotion: line.emotion,
+    tick: line.tick,
+    at: line.at,
+  };
 }
