@@ -6,6 +6,7 @@ import {
   WebSocketGateway,
   WebSocketServer,
   WsException,
+  type OnGatewayConnection,
   type OnGatewayDisconnect,
   type OnGatewayInit,
 } from '@nestjs/websockets';
@@ -13,6 +14,8 @@ import type { Subscription } from 'rxjs';
 import type { Server, Socket } from 'socket.io';
 import { ClientEvents, sceneRoom, type ClientToServerEvents, type JoinAck, type LeaveAck, type ServerToClientEvents } from '../contract/events.js';
 import { WsAckExceptionFilter, wsValidationError } from '../common/ws-exception.filter.js';
+import { AppConfig } from '../config/app-config.js';
+import { SocketRateLimiter } from '../rate-limit/socket-rate-limiter.js';
 import { JoinSceneDto } from './dto/scene.dto.js';
 import { SceneEventsService } from './scene-events.service.js';
 import { ScenesService } from './scenes.service.js';
@@ -26,7 +29,7 @@ type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<st
 @WebSocketGateway()
 @UseFilters(new WsAckExceptionFilter())
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, exceptionFactory: wsValidationError }))
-export class ScenesGateway implements OnGatewayInit, OnGatewayDisconnect, OnModuleDestroy {
+export class ScenesGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
   private readonly logger = new Logger(ScenesGateway.name);
   private subscription: Subscription | null = null;
 
@@ -36,7 +39,26 @@ export class ScenesGateway implements OnGatewayInit, OnGatewayDisconnect, OnModu
   constructor(
     private readonly scenes: ScenesService,
     private readonly events: SceneEventsService,
+    private readonly config: AppConfig,
   ) {}
+
+  /** Every incoming event spends from the connection's budget, before any parsing or handler. */
+  handleConnection(socket: ClientSocket): void {
+    const limiter = new SocketRateLimiter(this.config.rateLimits.socketEventsPer10s);
+    socket.use((packet, next) => {
+      const verdict = limiter.check();
+      if (verdict === 'allow') return next();
+      if (verdict === 'disconnect') {
+        this.logger.warn(`Socket ${socket.id} from ${socket.handshake.address} disconnected: kept flooding after RATE_LIMITED`);
+        socket.disconnect(true);
+        return;
+      }
+      const ack = packet[packet.length - 1];
+      if (typeof ack === 'function') {
+        ack({ ok: false, error: { code: 'RATE_LIMITED', message: `Too many events: retry in ${Math.ceil(limiter.retryAfterMs() / 1000)} s` } });
+      }
+    });
+  }
 
   afterInit(server: Server<ClientToServerEvents, ServerToClientEvents>): void {
     this.subscription = this.events.all().subscribe(({ sceneId, event }) => {
