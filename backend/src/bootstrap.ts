@@ -34,9 +34,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestExp
   const root = createRootLogger(config.logLevel, secrets);
   const app = await NestFactory.create<NestExpressApplication>(module, {
     logger: new PinoNestLogger(root),
+    // Not forceCloseConnections: it destroys sockets with the last events still unsent.
+    // SSE streams are completed at shutdown instead, and idle keep-alives close by themselves.
     abortOnError: false,
-    // Open SSE streams and keep-alive sockets must not hold a shutdown up.
-    forceCloseConnections: true,
   });
   app.use(requestLogger(root));
   applySecurityHeaders(app);

@@ -1,4 +1,4 @@
-import { Logger, UseFilters, UsePipes, ValidationPipe, type OnModuleDestroy } from '@nestjs/common';
+import { Logger, UseFilters, UsePipes, ValidationPipe, type OnApplicationShutdown } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -20,6 +20,10 @@ import { JoinSceneDto } from './dto/scene.dto.js';
 import { SceneEventsService } from './scene-events.service.js';
 import { ScenesService } from './scenes.service.js';
 
+/** Longest the gateway waits at shutdown for one socket to send what it holds. */
+const DRAIN_WAIT_MS = 2_000;
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { scenes?: Set<string> }>;
 
 /**
@@ -29,7 +33,7 @@ type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<st
 @WebSocketGateway()
 @UseFilters(new WsAckExceptionFilter())
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, exceptionFactory: wsValidationError }))
-export class ScenesGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
+export class ScenesGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
   private readonly logger = new Logger(ScenesGateway.name);
   private subscription: Subscription | null = null;
 
@@ -61,12 +65,28 @@ export class ScenesGateway implements OnGatewayInit, OnGatewayConnection, OnGate
   }
 
   afterInit(server: Server<ClientToServerEvents, ServerToClientEvents>): void {
+    this.events.onDrain(() => this.drain());
     this.subscription = this.events.all().subscribe(({ sceneId, event }) => {
       (server.to(sceneRoom(sceneId)).emit as (name: string, payload: unknown) => boolean)(event.name, event.payload);
     });
   }
 
-  onModuleDestroy(): void {
+  /**
+   * Waits until every socket has handed its last events to the network. Called at shutdown
+   * once the scenes have stopped: socket.io's close discards what is still buffered, and a
+   * viewer should see its conversation end before it reconnects to the next start.
+   */
+  private async drain(): Promise<void> {
+    const pending = [...this.server.sockets.sockets.values()].map((socket) => {
+      const conn = socket.conn as unknown as { writeBuffer: unknown[]; transport: { writable: boolean }; once(e: 'drain' | 'close', f: () => void): void };
+      if (conn.writeBuffer.length === 0 && conn.transport.writable) return Promise.resolve();
+      return Promise.race([new Promise<void>((resolve) => (conn.once('drain', resolve), conn.once('close', resolve))), delay(DRAIN_WAIT_MS)]);
+    });
+    await Promise.all(pending);
+  }
+
+  /** Late, so the events of scenes stopping at shutdown are still delivered. */
+  onApplicationShutdown(): void {
     this.subscription?.unsubscribe();
   }
 

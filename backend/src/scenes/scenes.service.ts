@@ -54,6 +54,7 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
    */
   async beforeApplicationShutdown(): Promise<void> {
     await Promise.all([...this.runners.values()].map((r) => r.stop('interrupted')));
+    await this.events.completeAndDrain();
   }
 
   async onApplicationShutdown(): Promise<void> {
