@@ -37,7 +37,7 @@ describe('auth sweep over the OpenAPI document', () => {
         // Path parameters get a real-looking id: the guard must refuse before any lookup.
         const path = template.replace(/\{[^}]+\}/g, 'town-square');
         const body = method === 'get' || method === 'delete' ? undefined : '{}';
-        for (const headers of [{}, { authorization: 'Bearer wrong-token-0000000000' }, { authorization: 'Basic dXNlcjpwYXNz' }]) {
+        for (const headers of [{}, { authorization: 'Bearer wrong-token-0000000000' }, { authorization: 'Basic dXNlcjpwYXNz' }] as Record<string, string>[]) {
           const res = await fetch(`${running.url}${path}`, { method: method.toUpperCase(), headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body });
           expect({ op: `${method.toUpperCase()} ${template}`, status: res.status }).toEqual({ op: `${method.toUpperCase()} ${template}`, status: 401 });
           expect(await res.json()).toMatchObject({ statusCode: 401 });
