@@ -11,7 +11,7 @@ export type SocketVerdict = 'allow' | 'reject' | 'disconnect';
  * parse and an ack, so a client that ignores them is cut off.
  */
 export class SocketRateLimiter {
-  private windowStart = 0;
+  private windowStart = Number.NEGATIVE_INFINITY;
   private used = 0;
   private refused = 0;
 
