@@ -8,6 +8,9 @@ import { AppConfigModule } from './config/config.module.js';
 import { ConversationsModule } from './conversations/conversations.module.js';
 import { dataSourceOptions } from './database/data-source.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsCoreModule } from './metrics/metrics-core.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { RateLimitModule } from './rate-limit/rate-limit.js';
 import { ScenesModule } from './scenes/scenes.module.js';
 
 @Module({})
@@ -18,12 +21,15 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(env),
         TypeOrmModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => dataSourceOptions(config.database) }),
+        MetricsCoreModule,
+        RateLimitModule,
         AuthModule,
         AgentsModule,
         CharactersModule,
         ConversationsModule,
         ScenesModule,
         HealthModule,
+        MetricsModule,
       ],
     };
   }

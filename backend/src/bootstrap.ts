@@ -1,14 +1,16 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Logger, ValidationPipe, type LogLevel as NestLogLevel } from '@nestjs/common';
+import { Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module.js';
-import { AppConfig, loadConfig, type LogLevel } from './config/app-config.js';
+import { AppConfig, loadConfig } from './config/app-config.js';
 import { ConfiguredIoAdapter } from './common/socket-io.adapter.js';
+import { PinoNestLogger, createRootLogger, requestLogger } from './logging/logger.js';
+import { applySecurityHeaders } from './security/security.js';
 
 export interface CreateAppOptions {
   /** Environment to configure from; defaults to process.env. */
@@ -19,15 +21,6 @@ export interface CreateAppOptions {
   configure?: (module: ReturnType<typeof AppModule.forRoot>) => void;
 }
 
-const NEST_LEVELS: Record<LogLevel, NestLogLevel[] | false> = {
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-  silent: false,
-};
 
 /** Builds the whole app (HTTP, socket.io, viewer); `main.ts` and the tests both use it. */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestExpressApplication> {
@@ -36,14 +29,25 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestExp
   const config = loadConfig(env);
   const module = AppModule.forRoot(env);
   options.configure?.(module);
-  const app = await NestFactory.create<NestExpressApplication>(module, { logger: NEST_LEVELS[config.logLevel], abortOnError: false });
+  // Secrets scrubbed from free-text log messages wherever they appear.
+  const secrets = [config.llm.apiKey, config.authorToken].filter((s): s is string => Boolean(s));
+  const root = createRootLogger(config.logLevel, secrets);
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    logger: new PinoNestLogger(root),
+    // Not forceCloseConnections: it destroys sockets with the last events still unsent.
+    // SSE streams are completed at shutdown instead, and idle keep-alives close by themselves.
+    abortOnError: false,
+  });
+  app.use(requestLogger(root));
+  applySecurityHeaders(app);
   app.setGlobalPrefix('api', { exclude: ['metrics'] });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app, app.get(AppConfig).corsOrigins));
   app.enableCors(config.corsOrigins ? { origin: config.corsOrigins } : { origin: false });
   app.set('trust proxy', 'loopback');
   app.useBodyParser('json', { limit: '256kb' });
-  app.enableShutdownHooks();
+  // No enableShutdownHooks: main.ts handles SIGTERM itself, so the process exits 0 once
+  // everything is flushed (Nest's hook re-raises the signal instead).
 
   const document = SwaggerModule.createDocument(
     app,

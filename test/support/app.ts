@@ -15,6 +15,11 @@ export const FAST_ENV: Record<string, string> = {
   LOG_LEVEL: 'error',
   PROMPTS_DIR: join(ROOT, 'prompts'),
   SCENES_DIR: join(ROOT, 'data/scenes'),
+  // Tests hammer one app from one address; the rate-limit tests set their own small limits.
+  RATE_LIMIT_READS_PER_MINUTE: '1000000',
+  RATE_LIMIT_AUTHOR_PER_MINUTE: '1000000',
+  RATE_LIMIT_PREVIEWS_PER_MINUTE: '1000000',
+  RATE_LIMIT_SOCKET_EVENTS_PER_10S: '1000000',
 };
 
 export interface RunningApp {

@@ -1,6 +1,7 @@
-import { applyDecorators, Injectable, UnauthorizedException, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { applyDecorators, Injectable, SetMetadata, UnauthorizedException, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ApiBearerAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { AUTHOR_ROUTE } from '../rate-limit/rate-limit.js';
 import { AuthorTokenService } from './author-token.service.js';
 
 @Injectable()
@@ -15,7 +16,10 @@ export class AuthorGuard implements CanActivate {
   }
 }
 
-/** Marks a route as an author route: bearer token required, documented in OpenAPI. */
+/**
+ * Marks a route as an author route: bearer token required, documented in OpenAPI, and
+ * counted on the author rate-limit tier instead of the read tier.
+ */
 export function AuthorOnly(): MethodDecorator & ClassDecorator {
-  return applyDecorators(UseGuards(AuthorGuard), ApiBearerAuth(), ApiUnauthorizedResponse({ description: 'Missing or wrong author token' }));
+  return applyDecorators(SetMetadata(AUTHOR_ROUTE, true), UseGuards(AuthorGuard), ApiBearerAuth(), ApiUnauthorizedResponse({ description: 'Missing or wrong author token' }));
 }

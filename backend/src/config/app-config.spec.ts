@@ -36,6 +36,11 @@ describe('loadConfig', () => {
     ['LLM_MAX_CONCURRENCY', '0'],
     ['LOG_LEVEL', 'loud'],
     ['AUTHOR_TOKEN', 'short'],
+    ['RATE_LIMIT_READS_PER_MINUTE', '0'],
+    ['RATE_LIMIT_AUTHOR_PER_MINUTE', 'many'],
+    ['RATE_LIMIT_PREVIEWS_PER_MINUTE', '-1'],
+    ['RATE_LIMIT_SOCKET_EVENTS_PER_10S', '2.5'],
+    ['SHUTDOWN_TIMEOUT_MS', '5'],
   ])('stops on a bad %s naming the variable', (variable, value) => {
     let error: unknown;
     try {

@@ -82,6 +82,31 @@ class EnvironmentVariables {
   @Min(0, { message: 'MIN_READING_MS must be an integer of milliseconds from 0 to 60000' })
   @Max(60_000, { message: 'MIN_READING_MS must be an integer of milliseconds from 0 to 60000' })
   MIN_READING_MS: number = 2_000;
+
+  @IsInt({ message: 'RATE_LIMIT_READS_PER_MINUTE must be an integer of requests per minute from 1 to 1000000' })
+  @Min(1, { message: 'RATE_LIMIT_READS_PER_MINUTE must be an integer of requests per minute from 1 to 1000000' })
+  @Max(1_000_000, { message: 'RATE_LIMIT_READS_PER_MINUTE must be an integer of requests per minute from 1 to 1000000' })
+  RATE_LIMIT_READS_PER_MINUTE: number = 600;
+
+  @IsInt({ message: 'RATE_LIMIT_AUTHOR_PER_MINUTE must be an integer of requests per minute from 1 to 1000000' })
+  @Min(1, { message: 'RATE_LIMIT_AUTHOR_PER_MINUTE must be an integer of requests per minute from 1 to 1000000' })
+  @Max(1_000_000, { message: 'RATE_LIMIT_AUTHOR_PER_MINUTE must be an integer of requests per minute from 1 to 1000000' })
+  RATE_LIMIT_AUTHOR_PER_MINUTE: number = 60;
+
+  @IsInt({ message: 'RATE_LIMIT_PREVIEWS_PER_MINUTE must be an integer of requests per minute from 1 to 1000000' })
+  @Min(1, { message: 'RATE_LIMIT_PREVIEWS_PER_MINUTE must be an integer of requests per minute from 1 to 1000000' })
+  @Max(1_000_000, { message: 'RATE_LIMIT_PREVIEWS_PER_MINUTE must be an integer of requests per minute from 1 to 1000000' })
+  RATE_LIMIT_PREVIEWS_PER_MINUTE: number = 10;
+
+  @IsInt({ message: 'RATE_LIMIT_SOCKET_EVENTS_PER_10S must be an integer of events per 10 seconds from 1 to 1000000' })
+  @Min(1, { message: 'RATE_LIMIT_SOCKET_EVENTS_PER_10S must be an integer of events per 10 seconds from 1 to 1000000' })
+  @Max(1_000_000, { message: 'RATE_LIMIT_SOCKET_EVENTS_PER_10S must be an integer of events per 10 seconds from 1 to 1000000' })
+  RATE_LIMIT_SOCKET_EVENTS_PER_10S: number = 40;
+
+  @IsInt({ message: 'SHUTDOWN_TIMEOUT_MS must be an integer of milliseconds from 100 to 600000' })
+  @Min(100, { message: 'SHUTDOWN_TIMEOUT_MS must be an integer of milliseconds from 100 to 600000' })
+  @Max(600_000, { message: 'SHUTDOWN_TIMEOUT_MS must be an integer of milliseconds from 100 to 600000' })
+  SHUTDOWN_TIMEOUT_MS: number = 10_000;
 }
 
 export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
@@ -108,6 +133,15 @@ export abstract class AppConfig {
   abstract readonly logLevel: LogLevel;
   abstract readonly readingCharsPerSecond: number;
   abstract readonly minReadingMs: number;
+  /** Requests per minute and client IP, by throttler tier; socket events per 10 s per connection. */
+  abstract readonly rateLimits: {
+    readonly readsPerMinute: number;
+    readonly authorPerMinute: number;
+    readonly previewsPerMinute: number;
+    readonly socketEventsPer10s: number;
+  };
+  /** Longest a SIGTERM/SIGINT shutdown may take before the process exits anyway. */
+  abstract readonly shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -154,5 +188,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     logLevel: vars.LOG_LEVEL,
     readingCharsPerSecond: vars.READING_CPS,
     minReadingMs: vars.MIN_READING_MS,
+    rateLimits: {
+      readsPerMinute: vars.RATE_LIMIT_READS_PER_MINUTE,
+      authorPerMinute: vars.RATE_LIMIT_AUTHOR_PER_MINUTE,
+      previewsPerMinute: vars.RATE_LIMIT_PREVIEWS_PER_MINUTE,
+      socketEventsPer10s: vars.RATE_LIMIT_SOCKET_EVENTS_PER_10S,
+    },
+    shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
   };
 }

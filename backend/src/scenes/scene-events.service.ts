@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Subject, filter, map, type Observable } from 'rxjs';
 import type { SceneStreamEvent, ServerEventName, ServerEventPayloads } from '../contract/events.js';
 
@@ -13,13 +13,33 @@ export interface RoutedSceneEvent {
  * same events. Also counts each scene's visitors (sockets and SSE streams).
  */
 @Injectable()
-export class SceneEventsService implements OnModuleDestroy {
+export class SceneEventsService implements OnApplicationShutdown {
   private readonly subject = new Subject<RoutedSceneEvent>();
   private readonly visitors = new Map<string, number>();
+  private readonly drainers: (() => Promise<void>)[] = [];
 
-  /** Completes every stream, so open SSE responses end and the HTTP server can close. */
-  onModuleDestroy(): void {
+  /**
+   * Completes every stream, so open SSE responses end and the HTTP server can close.
+   * Called by the scenes service once the scenes have stopped, so their last events
+   * (conversations ended as interrupted) still reach viewers; again here as a backstop.
+   */
+  complete(): void {
     this.subject.complete();
+  }
+
+  /** A transport (the socket.io gateway) registers how to wait until what it was given is sent. */
+  onDrain(drain: () => Promise<void>): void {
+    this.drainers.push(drain);
+  }
+
+  /** Completes the streams and waits until every transport has sent what it holds. */
+  async completeAndDrain(): Promise<void> {
+    this.complete();
+    await Promise.all(this.drainers.map((d) => d()));
+  }
+
+  onApplicationShutdown(): void {
+    this.complete();
   }
 
   publish<K extends ServerEventName>(sceneId: string, name: K, payload: ServerEventPayloads[K]): void {

@@ -23,7 +23,8 @@ export interface SceneRunnerDeps {
   generate: (request: LineRequest, signal: AbortSignal) => Promise<GeneratedLine>;
   memories: (sceneId: string, speakerId: string, partnerId: string) => Promise<string[]>;
   commit: (batch: TickBatch) => Promise<LineEntity[]>;
-  onTick?: (result: TickResult, lateMs: number) => void;
+  /** After each tick: how late it started and how long `sim.tick` took, in milliseconds. */
+  onTick?: (result: TickResult, lateMs: number, durationMs: number) => void;
 }
 
 /**
@@ -102,6 +103,7 @@ export class SceneRunner {
     const inputs = this.inputs;
     this.inputs = [];
     let result: TickResult;
+    const started = performance.now();
     try {
       result = this.sim.tick(now, inputs);
     } catch (error) {
@@ -114,8 +116,9 @@ export class SceneRunner {
       if (event.type === 'lineRequested') this.requestLine(event);
       else if (event.type === 'inputRejected') this.deps.logger.warn(`Scene ${this.spec.id}: ${event.input} rejected: ${event.reason}`);
     }
+    const durationMs = performance.now() - started;
     this.dispatch(result, false);
-    this.deps.onTick?.(result, lateMs);
+    this.deps.onTick?.(result, lateMs, durationMs);
     this.advanceSchedule(now);
   }
 

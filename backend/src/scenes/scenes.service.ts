@@ -1,12 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Inject, Injectable, Logger, NotFoundException, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { DialogueService } from '../agents/dialogue.service.js';
+import { Inject, Injectable, Logger, NotFoundException, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DialogueService, LineGenerationError } from '../agents/dialogue.service.js';
 import { PromptTemplatesService } from '../agents/prompt-templates.service.js';
 import { CharactersService } from '../characters/characters.service.js';
 import { AppConfig } from '../config/app-config.js';
 import type { SceneSnapshot, SceneSummary } from '../contract/events.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
+import { withLogContext } from '../logging/log-context.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { Clock } from '../simulation/clock.js';
 import { SceneSimulation, seedFor } from '../simulation/engine.js';
 import type { CharacterSpec, SceneSpec, SimOptions } from '../simulation/types.js';
@@ -22,7 +24,7 @@ import { ScenesRepository } from './scenes.repository.js';
  * database where it was, and answers what visitors ask about them.
  */
 @Injectable()
-export class ScenesService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ScenesService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(ScenesService.name);
   private readonly runners = new Map<string, SceneRunner>();
 
@@ -35,17 +37,29 @@ export class ScenesService implements OnApplicationBootstrap, OnApplicationShutd
     private readonly templates: PromptTemplatesService,
     private readonly events: SceneEventsService,
     @Inject(SCENE_CLOCK) private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.templates.load();
     await this.characters.loadAll();
     await this.loadSceneFiles();
-    for (const entity of await this.repository.findAll()) await this.resume(entity);
+    for (const entity of await this.repository.findAll()) await withLogContext({ sceneId: entity.id }, () => this.resume(entity));
+  }
+
+  /**
+   * Before the sockets and the database close: stop ticking, drop the model calls in
+   * flight, end open conversations as `interrupted` and wait until all of it is committed
+   * and broadcast, so viewers see the conversation end and the next start resumes cleanly.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.runners.values()].map((r) => r.stop('interrupted')));
+    await this.events.completeAndDrain();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([...this.runners.values()].map((r) => r.stop('interrupted')));
+    // Already stopped above; a second stop is a no-op flush, kept for app.close() orders that skip it.
+    await Promise.all([...this.runners.values()].map((r) => (r.running ? r.stop('interrupted') : r.flush())));
     this.runners.clear();
   }
 
@@ -110,9 +124,14 @@ export class ScenesService implements OnApplicationBootstrap, OnApplicationShutd
       logger: this.logger,
       events: this.events,
       character: (id) => this.characters.find(id),
-      generate: (request, signal) => this.dialogue.generate(request, signal),
+      generate: (request, signal) =>
+        this.metrics.timeLlmCall(
+          () => this.dialogue.generate(request, signal),
+          (error) => (error instanceof LineGenerationError ? error.outcome : 'error'),
+        ),
       memories: (sceneId, speakerId, partnerId) => this.conversations.memories(sceneId, speakerId, partnerId, this.names()),
-      commit: (batch) => this.conversations.commit(batch),
+      commit: (batch) => this.metrics.timeCommit(batch.sceneId, batch.lines.length, () => this.conversations.commit(batch)),
+      onTick: (_result, lateMs, durationMs) => this.metrics.observeTick(entity.id, durationMs, lateMs),
     });
     this.runners.set(entity.id, runner);
     if (entity.status === 'running') runner.start();
