@@ -1,3 +1,4 @@
+import { AgentsModule } from '../agents/agents.module.js';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CharacterEntity } from './character.entity.js';
@@ -7,7 +8,7 @@ import { CharactersRepository } from './characters.repository.js';
 import { CharactersService } from './characters.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([CharacterEntity, CharacterVersionEntity])],
+  imports: [TypeOrmModule.forFeature([CharacterEntity, CharacterVersionEntity]), AgentsModule],
   controllers: [CharactersController],
   providers: [CharactersService, CharactersRepository],
   exports: [CharactersService],

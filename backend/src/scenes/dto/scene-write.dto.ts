@@ -1,8 +1,8 @@
-import { BadRequestException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { CHARACTER_ID_PATTERN } from '../../characters/character-definition.js';
+import { fieldError } from '../../common/field-error.js';
 import { validateMap } from '../../simulation/world.js';
 import { SCENE_ID_PATTERN } from '../scene-file.js';
 
@@ -75,11 +75,6 @@ export class CreateSceneDto {
   @ValidateNested({ each: true })
   @Type(() => CastMemberDto)
   cast: CastMemberDto[];
-}
-
-/** A 400 in NestJS's shape that also names the field, so editors can show it beside it. */
-export function fieldError(field: string, detail: string): BadRequestException {
-  return new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [`${field}: ${detail}`], field });
 }
 
 /**
