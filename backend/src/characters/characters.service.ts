@@ -106,7 +106,8 @@ export class CharactersService implements OnApplicationShutdown {
   }
 
   private scheduleReload(file: string): void {
-    if (!file.endsWith('.md')) return;
+    // Dot files are editors' swap files and our own temporaries, never characters.
+    if (!file.endsWith('.md') || file.startsWith('.')) return;
     const id = file.slice(0, -'.md'.length);
     clearTimeout(this.pending.get(id));
     this.pending.set(
@@ -173,7 +174,7 @@ export class CharactersService implements OnApplicationShutdown {
 
   private async files(): Promise<string[]> {
     try {
-      return (await readdir(this.directory)).filter((f) => f.endsWith('.md')).sort();
+      return (await readdir(this.directory)).filter((f) => f.endsWith('.md') && !f.startsWith('.')).sort();
     } catch (error) {
       this.logger.warn(`No character directory at ${this.directory}: ${(error as Error).message}`);
       return [];
