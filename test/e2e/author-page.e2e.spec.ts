@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type RunningApp } from '../support/app.js';
+import { json, startApp, type RunningApp } from '../support/app.js';
 import { copyPrompts } from '../support/prompts.js';
 
 const TOKEN = 'author-token-for-browser-tests-42';
@@ -36,7 +36,7 @@ describe('the /author page in Chromium', () => {
     await page.getByTestId('token-input').fill(TOKEN);
     await page.getByTestId('token-submit').click();
     await page.getByTestId('character-mara').waitFor();
-    expect(await page.evaluate(() => localStorage.getItem('pixeltales.authorToken'))).toBe(TOKEN);
+    expect(await page.evaluate("localStorage.getItem('pixeltales.authorToken')")).toBe(TOKEN);
     await page.reload();
     await page.getByTestId('character-mara').waitFor();
     expect(await page.getByTestId('token-input').count()).toBe(0);
@@ -51,7 +51,7 @@ describe('the /author page in Chromium', () => {
     await persona.waitFor();
     expect(await persona.inputValue()).toContain('Mara');
     // The sprite is drawn from the palette, live as a colour changes.
-    const shirtPixel = () => page.getByTestId('sprite-preview').evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(6 * 6 + 2, 9 * 6 + 2, 1, 1).data.slice(0, 3)));
+    const shirtPixel = () => page.getByTestId('sprite-preview').evaluate((c) => Array.from((c as unknown as { getContext(t: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }).getContext('2d').getImageData(6 * 6 + 2, 9 * 6 + 2, 1, 1).data.slice(0, 3)));
     await page.getByTestId('input-sprite-shirt').fill('#ff0000');
     await expect.poll(shirtPixel).toEqual([255, 0, 0]);
 
@@ -68,7 +68,7 @@ describe('the /author page in Chromium', () => {
     const saved = readFileSync(path, 'utf8');
     expect(saved).toContain('Mara now sells <b>kites</b> by the harbour');
     expect(saved).toContain('shirt: "#ff0000"');
-    expect((await (await fetch(`${running.url}/api/characters/mara`)).json()).persona).toContain('sells <b>kites</b>');
+    expect((await json(await fetch(`${running.url}/api/characters/mara`))).persona).toContain('sells <b>kites</b>');
     // Text is text: the author's markup is not turned into elements.
     expect(await page.getByTestId('input-persona').inputValue()).toContain('<b>kites</b>');
 
@@ -87,7 +87,7 @@ describe('the /author page in Chromium', () => {
     await expect.poll(() => page.getByTestId('status').textContent()).toContain('Restored v1');
     expect(readFileSync(path, 'utf8')).toBe(original);
     expect(await page.getByTestId('input-persona').inputValue()).not.toContain('kites');
-    const mara = await (await fetch(`${running.url}/api/characters/mara`)).json();
+    const mara = await json(await fetch(`${running.url}/api/characters/mara`));
     expect(mara.persona).not.toContain('kites');
     await page.getByTestId('version-3').waitFor();
     expect(await page.locator('b').count()).toBe(0);
@@ -109,7 +109,7 @@ describe('the /author page in Chromium', () => {
 
     await page.getByTestId('scene-toggle-town-square').click();
     await expect.poll(() => page.getByTestId('scene-town-square').textContent()).toContain('paused');
-    expect((await (await fetch(`${running.url}/api/scenes/town-square`)).json()).status).toBe('paused');
+    expect((await json(await fetch(`${running.url}/api/scenes/town-square`))).status).toBe('paused');
     await page.getByTestId('scene-toggle-town-square').click();
     await expect.poll(() => page.getByTestId('scene-town-square').textContent()).toContain('running');
   });

@@ -6,7 +6,7 @@ import { CharactersService } from '../../backend/src/characters/characters.servi
 import type { CharacterCardV2 } from '../../backend/src/characters/character-card.js';
 import { readPngChunks, findText } from '../../backend/src/characters/png.js';
 import type { SceneSnapshot, SceneSummary } from '../../backend/src/contract/events.js';
-import { getJson, startApp, waitFor, type RunningApp } from '../support/app.js';
+import { getJson, json, startApp, waitFor, type RunningApp } from '../support/app.js';
 import { copyPrompts } from '../support/prompts.js';
 import { RecordingClient } from '../support/socket.js';
 
@@ -104,12 +104,12 @@ describe('authoring characters and scenes', () => {
   it('an API edit rewrites the file atomically, with an ETag; a stale If-Match gets 409', async () => {
     const res = await fetch(api('/characters/otto'));
     const etag = res.headers.get('etag')!;
-    const otto = await res.json();
+    const otto = await json(res);
     expect(etag).toBe(`"${otto.contentHash}"`);
     const body = { name: otto.name, sprite: otto.sprite, traits: [...otto.traits, 'punctual'], home: otto.home, topics: otto.topics, voice: otto.voice, relationships: otto.relationships, persona: 'Otto runs the café and now also repairs clocks.' };
     const put = await fetch(api('/characters/otto'), { method: 'PUT', headers: { ...JSON_AUTH, 'if-match': etag }, body: JSON.stringify(body) });
     expect(put.status).toBe(200);
-    const saved = await put.json();
+    const saved = await json(put);
     expect(put.headers.get('etag')).toBe(`"${saved.contentHash}"`);
     expect(saved.contentHash).not.toBe(otto.contentHash);
     const onDisk = readFileSync(file('otto'), 'utf8');
@@ -138,7 +138,7 @@ describe('authoring characters and scenes', () => {
     for (const [body, field] of cases) {
       const res = await fetch(api('/characters/otto'), { method: 'PUT', headers: JSON_AUTH, body: JSON.stringify(body) });
       expect(res.status).toBe(400);
-      const error = await res.json();
+      const error = await json(res);
       expect(error).toMatchObject({ statusCode: 400, error: 'Bad Request' });
       expect(JSON.stringify(error.message)).toContain(field);
     }
@@ -179,14 +179,14 @@ describe('authoring characters and scenes', () => {
   it('previews a line for a saved character or an unsaved draft, with usage and latency', async () => {
     const res = await fetch(api('/characters/mara/preview'), { method: 'POST', headers: JSON_AUTH, body: JSON.stringify({ partnerId: 'tobias', situation: 'The harbour bell rings.' }) });
     expect(res.status).toBe(200);
-    const line = await res.json();
+    const line = await json(res);
     expect(line).toMatchObject({ text: expect.stringMatching(/\w/), emotion: expect.any(String), usage: { promptTokens: expect.any(Number), completionTokens: expect.any(Number) }, latencyMs: expect.any(Number) });
     expect(line).toHaveProperty('action');
     const draft = await fetch(api('/characters/mara/preview'), { method: 'POST', headers: JSON_AUTH, body: JSON.stringify({ draft: { name: 'Mara', persona: 'A draft persona.' } }) });
     expect(draft.status).toBe(200);
     const unknownPartner = await fetch(api('/characters/mara/preview'), { method: 'POST', headers: JSON_AUTH, body: JSON.stringify({ partnerId: 'nobody' }) });
     expect(unknownPartner.status).toBe(400);
-    expect((await unknownPartner.json()).message.join(' ')).toContain('partnerId');
+    expect((await json(unknownPartner)).message.join(' ')).toContain('partnerId');
     const tooLong = await fetch(api('/characters/mara/preview'), { method: 'POST', headers: JSON_AUTH, body: JSON.stringify({ situation: 'x'.repeat(5000) }) });
     expect(tooLong.status).toBe(400);
   });
@@ -209,7 +209,7 @@ describe('authoring characters and scenes', () => {
     expect(first.version).toBe(1);
     const res = await fetch(api(`/characters/otto/versions/${first.version}/restore`), { method: 'POST', headers: AUTH });
     expect(res.status).toBe(200);
-    const restored = await res.json();
+    const restored = await json(res);
     expect(restored.contentHash).toBe(first.contentHash);
     expect(readFileSync(file('otto'), 'utf8')).toBe(first.content);
     const after = await getJson(api('/characters/otto/versions'), { headers: AUTH });
@@ -226,7 +226,7 @@ describe('authoring characters and scenes', () => {
       body: JSON.stringify({ id: 'cove', name: 'The Cove', description: 'A small cove.', map, places: { rocks: [2, 1], jetty: [6, 2] }, cast: [{ id: 'otto', x: 1, y: 1 }, { id: 'wren', x: 6, y: 1 }] }),
     });
     expect(created.status).toBe(201);
-    const snapshot = (await created.json()) as SceneSnapshot;
+    const snapshot = (await json(created)) as SceneSnapshot;
     expect(snapshot.characters.map((c) => c.id)).toEqual(['otto']);
 
     const post = await fetch(api('/characters'), { method: 'POST', headers: JSON_AUTH, body: JSON.stringify({ id: 'wren', name: 'Wren', traits: ['gruff'], persona: 'Wren keeps the lighthouse.' }) });
@@ -265,7 +265,7 @@ describe('authoring characters and scenes', () => {
     ];
     for (const [body, field] of bad) {
       const res = await fetch(api('/scenes'), { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(body) });
-      const error = await res.json();
+      const error = await json(res);
       expect(`${field} ${res.status}`).toBe(`${field} 400`);
       expect(JSON.stringify(error.message)).toContain(field);
     }
@@ -276,13 +276,13 @@ describe('authoring characters and scenes', () => {
       await watcher.connected();
       expect((await watcher.join('cove')).ok).toBe(true);
       const paused = await fetch(api('/scenes/cove/pause'), { method: 'POST', headers: AUTH });
-      expect(await paused.json()).toMatchObject({ id: 'cove', status: 'paused' });
+      expect(await json(paused)).toMatchObject({ id: 'cove', status: 'paused' });
       await waitFor(() => watcher.events.some((e) => e.name === 'scene:status' && (e.payload as { status: string }).status === 'paused'), 2_000, 'scene:status paused');
       const tick = ((await getJson(api('/scenes/cove'))) as SceneSnapshot).tick;
       await new Promise((r) => setTimeout(r, 200));
       expect(((await getJson(api('/scenes/cove'))) as SceneSnapshot).tick).toBe(tick);
       const resumed = await fetch(api('/scenes/cove/resume'), { method: 'POST', headers: AUTH });
-      expect(await resumed.json()).toMatchObject({ status: 'running' });
+      expect(await json(resumed)).toMatchObject({ status: 'running' });
       await waitFor(() => watcher.events.some((e) => e.name === 'scene:status' && (e.payload as { status: string }).status === 'running'), 2_000, 'scene:status running');
       await waitFor(async () => ((await getJson(api('/scenes/cove'))) as SceneSnapshot).tick > tick, 2_000, 'ticks after resume');
     } finally {
@@ -291,14 +291,14 @@ describe('authoring characters and scenes', () => {
 
     const patchBad = await fetch(api('/scenes/cove'), { method: 'PATCH', headers: JSON_AUTH, body: JSON.stringify({ map: ['###', '#.#', '###'] }) });
     expect(patchBad.status).toBe(400);
-    expect(JSON.stringify((await patchBad.json()).message)).toMatch(/places\.|cast\./);
+    expect(JSON.stringify((await json(patchBad)).message)).toMatch(/places\.|cast\./);
     const patched = await fetch(api('/scenes/cove'), {
       method: 'PATCH',
       headers: JSON_AUTH,
       body: JSON.stringify({ name: 'The Quiet Cove', map: ['#########', '#.......#', '#.~~~...#', '#########'], cast: [{ id: 'otto', x: 1, y: 1 }, { id: 'mara', x: 7, y: 2 }] }),
     });
     expect(patched.status).toBe(200);
-    const snap = (await patched.json()) as SceneSnapshot;
+    const snap = (await json(patched)) as SceneSnapshot;
     expect(snap).toMatchObject({ name: 'The Quiet Cove', status: 'running' });
     expect(snap.map[2]).toBe('#.~~~...#');
     expect(snap.characters.map((c) => c.id).sort()).toEqual(['mara', 'otto']);
@@ -329,7 +329,7 @@ describe('authoring characters and scenes', () => {
     };
     const imported = await fetch(api('/character-cards'), { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(card) });
     expect(imported.status).toBe(201);
-    expect(await imported.json()).toMatchObject({ id: 'captain-ada-finch', name: 'Captain Ada Finch', traits: ['precise', 'dry', 'kind'], voice: ['Mind the reef.', 'North, past the buoy.'] });
+    expect(await json(imported)).toMatchObject({ id: 'captain-ada-finch', name: 'Captain Ada Finch', traits: ['precise', 'dry', 'kind'], voice: ['Mind the reef.', 'North, past the buoy.'] });
     expect(readFileSync(file('captain-ada-finch'), 'utf8')).toContain('Ada charts the reefs.');
     const exported = (await getJson(api('/characters/captain-ada-finch/card'), { headers: AUTH })) as CharacterCardV2;
     delete exported.data.extensions.pixeltales;
@@ -350,6 +350,6 @@ describe('authoring characters and scenes', () => {
     expect(notPng.status).toBe(400);
     const badCard = await fetch(api('/character-cards'), { method: 'POST', headers: JSON_AUTH, body: JSON.stringify({ ...card, spec: 'v1' }) });
     expect(badCard.status).toBe(400);
-    expect(JSON.stringify((await badCard.json()).message)).toContain('spec');
+    expect(JSON.stringify((await json(badCard)).message)).toContain('spec');
   });
 });
