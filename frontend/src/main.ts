@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
+import { mountAuthor } from './author/author';
 import type { ClientToServerEvents, LinePayload, SceneSnapshot, SceneSummary, ServerToClientEvents } from '../../backend/src/contract/events';
 
 /**
@@ -104,5 +105,6 @@ function showScene(sceneId: string): void {
 }
 
 const match = /^\/scene\/([^/]+)$/.exec(location.pathname);
-if (match) showScene(decodeURIComponent(match[1]));
+if (location.pathname === '/author') mountAuthor(app);
+else if (match) showScene(decodeURIComponent(match[1]));
 else void showList();

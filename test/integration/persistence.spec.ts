@@ -37,7 +37,7 @@ describe.each(testDatabaseTargets())('persistence on $name', ({ create }) => {
 
   it('creates the schema through migrations, and running them again changes nothing', async () => {
     const applied = await ds.query('SELECT name FROM migrations');
-    expect(applied.map((m: { name: string }) => m.name)).toEqual(['InitialSchema1763900000000']);
+    expect(applied.map((m: { name: string }) => m.name)).toEqual(['InitialSchema1763900000000', 'CharacterVersions1764100000000']);
     expect(await ds.runMigrations()).toEqual([]);
     if (db.config.type === 'sqlite') {
       const [{ journal_mode }] = await ds.query('PRAGMA journal_mode');

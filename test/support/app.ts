@@ -120,3 +120,8 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs: number,
 export async function getJson<T = any>(url: string, init?: RequestInit): Promise<T> {
   return (await (await fetch(url, init)).json()) as T;
 }
+
+/** A response's JSON; tests assert on the shape, so the type is theirs to state. */
+export async function json<T = any>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}

@@ -16,7 +16,7 @@ import {
   validateSync,
   type ValidationError,
 } from 'class-validator';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { CharacterPalette } from '../contract/events.js';
 
 export const CHARACTER_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -84,6 +84,15 @@ export class CharacterFrontMatterDto {
   @IsOptional()
   @IsObject()
   relationships?: Record<string, number>;
+
+  /**
+   * Character Card V2 fields PixelTales has no use for (creator notes, tags, alternate
+   * greetings, other tools' extensions…), kept verbatim so an imported card exports
+   * again without loss. Never put into a prompt.
+   */
+  @IsOptional()
+  @IsObject()
+  card?: Record<string, unknown>;
 }
 
 export interface CharacterDefinition {
@@ -99,6 +108,8 @@ export interface CharacterDefinition {
   relationships: Record<string, number>;
   persona: string;
   contentHash: string;
+  /** Card V2 fields kept for round-trips (see CharacterFrontMatterDto.card). */
+  card?: Record<string, unknown>;
 }
 
 export class CharacterFileError extends Error {
@@ -113,7 +124,7 @@ export class CharacterFileError extends Error {
   }
 }
 
-const KNOWN_KEYS = new Set(['name', 'sprite', 'traits', 'home', 'topics', 'voice', 'model', 'temperature', 'relationships']);
+const KNOWN_KEYS = new Set(['name', 'sprite', 'traits', 'home', 'topics', 'voice', 'model', 'temperature', 'relationships', 'card']);
 
 /** Splits `---\nyaml\n---\nmarkdown`; the persona is everything after the closing fence. */
 export function splitFrontMatter(text: string): { yaml: string; body: string; bodyLine: number } | null {
@@ -154,7 +165,7 @@ export function parseCharacterFile(path: string, id: string, text: string): Char
     ...definition,
     id,
     persona: parts.body.trim(),
-    contentHash: createHash('sha256').update(text).digest('hex'),
+    contentHash: contentHashOf(text),
   };
 }
 
@@ -184,6 +195,7 @@ export function validateFrontMatter(
     model: dto.model ?? null,
     temperature: dto.temperature ?? null,
     relationships,
+    ...(dto.card && Object.keys(dto.card).length > 0 ? { card: dto.card } : {}),
   };
 }
 
@@ -201,10 +213,68 @@ function lineOfKey(yaml: string, key: string): number | null {
   return index >= 0 ? index + 2 : null;
 }
 
+/** sha256 of a file's text: its ETag and version identity. */
+export function contentHashOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 /** A palette for characters that do not set one, stable for a name. */
 export function defaultPalette(name: string): CharacterPalette {
   const h = createHash('sha1').update(name).digest();
   const skins = ['#f2d3b1', '#e0ac69', '#c68642', '#8d5524', '#ffdbac'];
   const hue = (i: number) => `#${[h[i], h[i + 1], h[i + 2]].map((b) => (64 + (b % 160)).toString(16).padStart(2, '0')).join('')}`;
   return { skin: skins[h[0] % skins.length], hair: hue(1), shirt: hue(4), pants: hue(7) };
+}
+
+/** The editable parts of a character: its front matter keys and its persona. */
+export interface CharacterSource {
+  name: string;
+  sprite?: CharacterPalette | null;
+  traits?: string[] | null;
+  home?: string | null;
+  topics?: string[] | null;
+  voice?: string[] | null;
+  model?: string | null;
+  temperature?: number | null;
+  relationships?: Record<string, number> | null;
+  card?: Record<string, unknown> | null;
+  persona?: string | null;
+}
+
+/** What a definition looks like as editable source (the inverse of parsing). */
+export function sourceOf(def: CharacterDefinition): CharacterSource {
+  return {
+    name: def.name,
+    sprite: { ...def.sprite },
+    traits: [...def.traits],
+    home: def.home,
+    topics: [...def.topics],
+    voice: [...def.voice],
+    model: def.model,
+    temperature: def.temperature,
+    relationships: { ...def.relationships },
+    card: def.card ? structuredClone(def.card) : null,
+    persona: def.persona,
+  };
+}
+
+/**
+ * Writes a character file: YAML front matter in the contract's key order, empty keys
+ * left out, then the persona. Parsing the result gives the same character back.
+ */
+export function serializeCharacterFile(source: CharacterSource): string {
+  const front: Record<string, unknown> = { name: source.name };
+  if (source.sprite) front.sprite = { skin: source.sprite.skin, hair: source.sprite.hair, shirt: source.sprite.shirt, pants: source.sprite.pants };
+  if (source.traits && source.traits.length > 0) front.traits = source.traits;
+  if (source.home) front.home = source.home;
+  if (source.topics && source.topics.length > 0) front.topics = source.topics;
+  if (source.voice && source.voice.length > 0) front.voice = source.voice;
+  if (source.model) front.model = source.model;
+  if (source.temperature !== null && source.temperature !== undefined) front.temperature = source.temperature;
+  if (source.relationships && Object.keys(source.relationships).length > 0) front.relationships = source.relationships;
+  if (source.card && Object.keys(source.card).length > 0) front.card = source.card;
+  // lineWidth 0: long lines are never folded, so a voice line stays one line in the file.
+  const yaml = stringifyYaml(front, { lineWidth: 0 }).trimEnd();
+  const persona = (source.persona ?? '').trim();
+  return `---\n${yaml}\n---\n${persona ? `${persona}\n` : ''}`;
 }

@@ -6,6 +6,7 @@ import { ConversationsModule } from '../conversations/conversations.module.js';
 import { SCENE_CLOCK, systemClock } from './scene-clock.js';
 import { SceneEventsService } from './scene-events.service.js';
 import { SceneEntity } from './scene.entity.js';
+import { ScenesAuthoringController } from './scenes-authoring.controller.js';
 import { ScenesController } from './scenes.controller.js';
 import { ScenesGateway } from './scenes.gateway.js';
 import { ScenesRepository } from './scenes.repository.js';
@@ -13,7 +14,7 @@ import { ScenesService } from './scenes.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([SceneEntity]), CharactersModule, ConversationsModule, AgentsModule],
-  controllers: [ScenesController],
+  controllers: [ScenesController, ScenesAuthoringController],
   providers: [ScenesService, ScenesRepository, SceneEventsService, ScenesGateway, { provide: SCENE_CLOCK, useValue: systemClock }],
   exports: [ScenesService, SceneEventsService],
 })

@@ -21,8 +21,12 @@ export class ScenesRepository {
     await this.repo.insert({ ...scene, status: 'running', tick: 0, state: null });
   }
 
-  async updateDefinition(id: string, change: Partial<Pick<SceneEntity, 'name' | 'description' | 'map' | 'places' | 'cast'>>): Promise<void> {
-    await this.repo.update({ id }, change);
+  async updateDefinition(id: string, change: Partial<Pick<SceneEntity, 'name' | 'description' | 'map' | 'places' | 'cast' | 'source'>>): Promise<void> {
+    await this.repo.update({ id }, change as QueryDeepPartialEntity<SceneEntity>);
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.repo.delete({ id });
   }
 
   async setStatus(id: string, status: SceneEntity['status']): Promise<void> {

@@ -1,9 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Inject, Injectable, Logger, NotFoundException, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, Logger, NotFoundException, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DialogueService, LineGenerationError } from '../agents/dialogue.service.js';
 import { PromptTemplatesService } from '../agents/prompt-templates.service.js';
-import { CharactersService } from '../characters/characters.service.js';
+import type { Subscription } from 'rxjs';
+import { CharactersService, type CharacterChange } from '../characters/characters.service.js';
 import { AppConfig } from '../config/app-config.js';
 import type { SceneSnapshot, SceneSummary } from '../contract/events.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
@@ -19,6 +20,8 @@ import { SceneRunner } from './scene-runner.js';
 import type { SceneEntity } from './scene.entity.js';
 import { ScenesRepository } from './scenes.repository.js';
 
+export type SceneDefinition = Pick<SceneSpec, 'id' | 'name' | 'description' | 'map' | 'places' | 'cast'>;
+
 /**
  * Owns the running scenes: loads scene files at boot, resumes every scene from the
  * database where it was, and answers what visitors ask about them.
@@ -27,6 +30,7 @@ import { ScenesRepository } from './scenes.repository.js';
 export class ScenesService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(ScenesService.name);
   private readonly runners = new Map<string, SceneRunner>();
+  private characterChanges: Subscription | null = null;
 
   constructor(
     private readonly config: AppConfig,
@@ -45,6 +49,37 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
     await this.characters.loadAll();
     await this.loadSceneFiles();
     for (const entity of await this.repository.findAll()) await withLogContext({ sceneId: entity.id }, () => this.resume(entity));
+    this.characterChanges = this.characters.changes$.subscribe((change) => this.applyCharacterChange(change));
+    await this.characters.watch();
+  }
+
+  /**
+   * A character file changed. Its new persona needs nothing here: the runner looks the
+   * definition up for every line, so the next turn uses it. What the simulation itself
+   * knows (name, home, presence) goes in as an input at the next tick, so conversations,
+   * lines and memories carry on.
+   */
+  private applyCharacterChange(change: CharacterChange): void {
+    for (const runner of this.runners.values()) {
+      const present = runner.sim.characters().some((c) => c.id === change.id);
+      if (change.type === 'removed') {
+        if (present) runner.enqueue({ type: 'characterLeft', characterId: change.id });
+        continue;
+      }
+      const { definition } = change;
+      const spec = { id: definition.id, name: definition.name, home: definition.home ?? undefined };
+      if (present) {
+        if (change.type === 'updated' && (change.previous.name !== definition.name || change.previous.home !== definition.home)) {
+          runner.enqueue({ type: 'characterUpdated', character: spec });
+        }
+        continue;
+      }
+      const member = runner.spec.cast.find((m) => m.id === change.id);
+      if (member) {
+        runner.enqueue({ type: 'characterJoined', character: spec, x: member.x, y: member.y });
+        this.logger.log(`Scene ${runner.spec.id}: ${change.id} joins (its prompt file appeared)`);
+      }
+    }
   }
 
   /**
@@ -53,6 +88,7 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
    * and broadcast, so viewers see the conversation end and the next start resumes cleanly.
    */
   async beforeApplicationShutdown(): Promise<void> {
+    this.characterChanges?.unsubscribe();
     await Promise.all([...this.runners.values()].map((r) => r.stop('interrupted')));
     await this.events.completeAndDrain();
   }
@@ -150,6 +186,76 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
 
   private names(): Map<string, string> {
     return new Map(this.characters.list().map((c) => [c.id, c.name]));
+  }
+
+  // ---- authoring (REST) ----------------------------------------------------------------
+
+  /** A new scene from the API: stored in the database, running at once. */
+  async create(definition: SceneDefinition): Promise<SceneSnapshot> {
+    if (this.runners.has(definition.id) || (await this.repository.findOne(definition.id))) throw new ConflictException(`Scene ${definition.id} already exists`);
+    await this.repository.insert({ ...definition, source: 'api' });
+    const entity = await this.repository.findOne(definition.id);
+    await this.resume(entity!);
+    this.events.publish(definition.id, 'scene:status', { sceneId: definition.id, status: 'running' });
+    return this.snapshot(definition.id);
+  }
+
+  /**
+   * Changes a scene's definition. Its runner stops (saving where everyone stands, lines
+   * already stored), then resumes on the new map: characters keep their places where
+   * those are still walkable, new cast members join at their start tile, removed ones go.
+   */
+  async update(id: string, change: Partial<Omit<SceneDefinition, 'id'>>): Promise<SceneSnapshot> {
+    const runner = this.runner(id);
+    const wasRunning = runner.running;
+    await runner.stop('interrupted');
+    this.runners.delete(id);
+    await this.repository.updateDefinition(id, { ...change, source: 'api' });
+    const entity = await this.repository.findOne(id);
+    if (!entity) throw new NotFoundException(`Scene ${id} not found`);
+    await this.resume({ ...entity, status: wasRunning ? 'running' : 'paused' });
+    return this.snapshot(id);
+  }
+
+  async remove(id: string): Promise<void> {
+    const runner = this.runner(id);
+    await runner.stop('interrupted');
+    this.runners.delete(id);
+    await this.repository.remove(id);
+    this.logger.log(`Scene ${id} deleted`);
+  }
+
+  /** Stops the tick loop; open conversations end as `paused`. Survives restarts. */
+  async pause(id: string): Promise<SceneSummary> {
+    const runner = this.runner(id);
+    if (runner.running) {
+      await runner.stop('paused');
+      await this.repository.setStatus(id, 'paused');
+      this.events.publish(id, 'scene:status', { sceneId: id, status: 'paused' });
+    }
+    return this.summary(id);
+  }
+
+  async resumeScene(id: string): Promise<SceneSummary> {
+    const runner = this.runner(id);
+    if (!runner.running) {
+      await this.repository.setStatus(id, 'running');
+      runner.start();
+      this.events.publish(id, 'scene:status', { sceneId: id, status: 'running' });
+    }
+    return this.summary(id);
+  }
+
+  summary(id: string): SceneSummary {
+    const found = this.list().find((s) => s.id === id);
+    if (!found) throw new NotFoundException(`Scene ${id} not found`);
+    return found;
+  }
+
+  /** The stored definition, for editors. */
+  definition(id: string): SceneDefinition {
+    const { spec } = this.runner(id);
+    return { id: spec.id, name: spec.name, description: spec.description, map: [...spec.map], places: structuredClone(spec.places), cast: spec.cast.map((m) => ({ ...m })) };
   }
 
   runner(id: string): SceneRunner {
