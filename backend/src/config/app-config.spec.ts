@@ -7,7 +7,8 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       port: 3000,
       database: { type: 'sqlite', path: 'data/pixeltales.sqlite' },
-      llm: { model: 'offline:storyteller', timeoutMs: 30_000, maxConcurrency: 4, baseUrl: null, apiKey: null },
+      llm: { model: 'offline:storyteller', timeoutMs: 30_000, maxConcurrency: 4, baseUrl: null, apiKey: null, maxRetries: 2, breakerFailures: 5, breakerCooldownMs: 30_000, budgetTokensPerHour: 0, streaming: false },
+      unwatchedSlowdown: 4,
       tickMs: 500,
       promptsDir: 'prompts',
       scenesDir: 'data/scenes',
@@ -35,6 +36,13 @@ describe('loadConfig', () => {
     ['LLM_TIMEOUT_MS', '1.5'],
     ['LLM_MAX_CONCURRENCY', '0'],
     ['LOG_LEVEL', 'loud'],
+    ['LLM_FALLBACK_MODEL', 'offline'],
+    ['LLM_MAX_RETRIES', '11'],
+    ['LLM_BREAKER_FAILURES', '0'],
+    ['LLM_BREAKER_COOLDOWN_MS', 'soon'],
+    ['LLM_BUDGET_TOKENS_PER_HOUR', '-1'],
+    ['LLM_STREAMING', 'yes'],
+    ['UNWATCHED_SLOWDOWN', '0'],
     ['AUTHOR_TOKEN', 'short'],
   ])('stops on a bad %s naming the variable', (variable, value) => {
     let error: unknown;
