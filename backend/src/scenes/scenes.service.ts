@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, NotFoundException, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DialogueService } from '../agents/dialogue.service.js';
+import { ChatModelFactory } from '../agents/model-factory.js';
 import { PromptTemplatesService } from '../agents/prompt-templates.service.js';
 import { CharactersService } from '../characters/characters.service.js';
 import { AppConfig } from '../config/app-config.js';
@@ -16,6 +17,9 @@ import { SceneFileError, parseSceneFile } from './scene-file.js';
 import { SceneRunner } from './scene-runner.js';
 import type { SceneEntity } from './scene.entity.js';
 import { ScenesRepository } from './scenes.repository.js';
+
+/** The token budget (LLM_BUDGET_TOKENS_PER_HOUR) is per sliding hour. */
+const BUDGET_WINDOW_MS = 3_600_000;
 
 /**
  * Owns the running scenes: loads scene files at boot, resumes every scene from the
@@ -32,6 +36,7 @@ export class ScenesService implements OnApplicationBootstrap, OnApplicationShutd
     private readonly characters: CharactersService,
     private readonly conversations: ConversationsService,
     private readonly dialogue: DialogueService,
+    private readonly models: ChatModelFactory,
     private readonly templates: PromptTemplatesService,
     private readonly events: SceneEventsService,
     @Inject(SCENE_CLOCK) private readonly clock: Clock,
@@ -40,6 +45,7 @@ export class ScenesService implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     await this.templates.load();
     await this.characters.loadAll();
+    await this.verifyModels();
     await this.loadSceneFiles();
     for (const entity of await this.repository.findAll()) await this.resume(entity);
   }
@@ -56,8 +62,22 @@ export class ScenesService implements OnApplicationBootstrap, OnApplicationShutd
       minReadingMs: this.config.minReadingMs,
       maxReadingMs: Math.max(this.config.minReadingMs, 9_000),
       // A line whose answer is later than the LLM timeout plus a margin is dropped.
-      lineTimeoutMs: this.config.llm.timeoutMs + 2 * this.config.tickMs,
+      // Retries and backoff fit inside the dialogue service's budget for one line.
+      lineTimeoutMs: this.dialogue.lineBudgetMs + 2 * this.config.tickMs,
+      budgetTokens: this.config.llm.budgetTokensPerHour,
+      budgetWindowMs: BUDGET_WINDOW_MS,
+      unwatchedSlowdown: this.config.unwatchedSlowdown,
     };
+  }
+
+  /** Every model the configuration and the characters name must be usable, or boot stops. */
+  private async verifyModels(): Promise<void> {
+    const wanted = [{ model: this.config.llm.model, source: 'LLM_MODEL' }];
+    if (this.config.llm.fallbackModel) wanted.push({ model: this.config.llm.fallbackModel, source: 'LLM_FALLBACK_MODEL' });
+    for (const character of this.characters.list()) {
+      if (character.model) wanted.push({ model: character.model, source: `model: of character ${character.id}` });
+    }
+    await this.models.verify(wanted);
   }
 
   /** Reads `data/scenes/*.yaml`; new files become scenes, changed files update theirs. */
@@ -113,6 +133,8 @@ export class ScenesService implements OnApplicationBootstrap, OnApplicationShutd
       generate: (request, signal) => this.dialogue.generate(request, signal),
       memories: (sceneId, speakerId, partnerId) => this.conversations.memories(sceneId, speakerId, partnerId, this.names()),
       commit: (batch) => this.conversations.commit(batch),
+      visitors: () => this.events.visitorCount(entity.id),
+      llmAvailable: () => this.dialogue.canServe(),
     });
     this.runners.set(entity.id, runner);
     if (entity.status === 'running') runner.start();
@@ -160,6 +182,7 @@ export class ScenesService implements OnApplicationBootstrap, OnApplicationShutd
     const runner = this.runner(id);
     const open = runner.sim.conversations();
     const lines = await this.conversations.linesOf(open.map((c) => c.id));
+    const usage = await this.conversations.usage(id);
     return {
       id,
       name: runner.spec.name,
@@ -186,6 +209,7 @@ export class ScenesService implements OnApplicationBootstrap, OnApplicationShutd
       }),
       conversations: open.map((c) => ({ id: c.id, participants: [...c.participants], lines: lines.filter((l) => l.conversationId === c.id) })),
       visitorCount: this.events.visitorCount(id),
+      usage,
     };
   }
 }
