@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { HumanMessage, SystemMessage, type AIMessage } from '@langchain/core/messages';
+import type { BaseLanguageModelInput } from '@langchain/core/language_models/base';
+import { AIMessage, HumanMessage, SystemMessage, type AIMessageChunk } from '@langchain/core/messages';
 import type { Runnable } from '@langchain/core/runnables';
 import { AppConfig } from '../config/app-config.js';
 import type { CharacterDefinition } from '../characters/character-definition.js';
@@ -9,7 +10,7 @@ import { cleanAnswer, lineSchema, recoverLine, type CleanLine, type LineAnswer }
 import { LlmStatusService } from './llm-status.service.js';
 import { ChatModelFactory, PROVIDER_KEY_VARIABLES, callContext, parseModelSpec, type CallContext } from './model-factory.js';
 import { backoffMs, describeFault, raceAbort, sleep, type Fault } from './retry.js';
-import type { StorytellerContext } from './offline/storyteller.model.js';
+import { OfflineStorytellerChatModel, type StorytellerContext } from './offline/storyteller.model.js';
 import { assembleDialoguePrompt } from './prompt/dialogue-prompt.js';
 import { PromptTemplatesService } from './prompt-templates.service.js';
 
@@ -65,6 +66,7 @@ export class DialogueService {
   private readonly logger = new Logger(DialogueService.name);
   private readonly limiter: FairLimiter;
   private readonly structured = new WeakMap<BaseChatModel, Runnable>();
+  private readonly toolBound = new WeakMap<BaseChatModel, Runnable<BaseLanguageModelInput, AIMessageChunk>>();
 
   constructor(
     private readonly config: AppConfig,
@@ -209,7 +211,8 @@ export class DialogueService {
       maxTurns: request.maxTurns,
       seed: request.opId,
     };
-    const result = (await this.structuredModel(model).invoke(messages, { signal, storyteller: context } as Record<string, unknown>)) as StructuredResult;
+    const streamed = this.config.llm.streaming && !(model instanceof OfflineStorytellerChatModel);
+    const result = streamed ? await this.streamAnswer(model, messages, signal) : ((await this.structuredModel(model).invoke(messages, { signal, storyteller: context } as Record<string, unknown>)) as StructuredResult);
     const usage = {
       promptTokens: result.raw?.usage_metadata?.input_tokens ?? 0,
       completionTokens: result.raw?.usage_metadata?.output_tokens ?? 0,
@@ -230,6 +233,40 @@ export class DialogueService {
       throw new LineGenerationError('rejected', 'the model answered with nothing speakable');
     }
     return { line: { ...line, model: modelName, usage, latencyMs: 0 }, outcome, usage };
+  }
+
+  /**
+   * The streamed path (LLM_STREAMING=true): the same tool offered, the chunks collected
+   * into one message, then parsed as the structured path would. Not `invoke` on a
+   * streaming ChatOpenAI: that estimates tokens with tiktoken, which downloads its
+   * tables from the internet on first use; streamed usage comes from the provider.
+   */
+  private async streamAnswer(model: BaseChatModel, messages: [SystemMessage, HumanMessage], signal: AbortSignal): Promise<StructuredResult> {
+    let bound = this.toolBound.get(model);
+    if (!bound) {
+      bound = model.bindTools!([{ name: 'say_line', description: 'Say the next line of the conversation.', schema: lineSchema }]);
+      this.toolBound.set(model, bound);
+    }
+    let message: AIMessageChunk | undefined;
+    for await (const chunk of await bound.stream(messages, { signal })) message = message ? message.concat(chunk as AIMessageChunk) : (chunk as AIMessageChunk);
+    if (!message) return { raw: new AIMessage(''), parsed: null };
+    // Streamed tool calls are parsed leniently (partial JSON is completed): a call cut
+    // off mid-sentence would pass as a short line. Judge the raw argument text strictly.
+    const call = message.tool_call_chunks?.find((c) => c.name === 'say_line') ?? message.tool_call_chunks?.[0];
+    let args: unknown = null;
+    try {
+      args = call?.args ? JSON.parse(call.args) : null;
+    } catch {
+      args = null;
+    }
+    const parsed = args ? lineSchema.safeParse(args) : null;
+    const raw = new AIMessage({
+      content: message.content,
+      tool_calls: parsed?.success ? [{ name: 'say_line', args: parsed.data, id: call?.id, type: 'tool_call' }] : [],
+      invalid_tool_calls: call && !parsed?.success ? [{ name: call.name, args: call.args, id: call.id, error: 'arguments are not complete JSON', type: 'invalid_tool_call' }] : [],
+      usage_metadata: message.usage_metadata,
+    });
+    return { raw, parsed: parsed?.success ? parsed.data : null };
   }
 
   private structuredModel(model: BaseChatModel): Runnable {
