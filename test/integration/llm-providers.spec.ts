@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DialogueService, LineGenerationError, type LineRequest } from '../../backend/src/agents/dialogue.service.js';
 import { LlmStatusService } from '../../backend/src/agents/llm-status.service.js';
@@ -11,6 +12,9 @@ import { FakeOllamaServer } from '../fakes/fake-ollama.js';
 import { FakeOpenAiServer } from '../fakes/fake-openai.js';
 import { COMPLETION_TOKENS, PROMPT_TOKENS, type FakeLlmServer } from '../fakes/fake-server.js';
 import { ROOT } from '../support/app.js';
+
+// Expected provider failures would fill the output with warnings; the assertions say what matters.
+Logger.overrideLogger(['error']);
 
 const character = (id: string, name: string): CharacterDefinition => ({
   id,
@@ -243,6 +247,21 @@ describe('real clients: keys and providers', () => {
     expect(sent.headers['x-api-key']).toBe(key);
     expect(sent.body.tools[0].name).toBe('say_line');
     expect(status.faults.rateLimited).toBe(1);
+  });
+
+  it("uses a character's own model and temperature, from one cached client per model", async () => {
+    const { service, config } = await dialogue({ LLM_MODEL: 'openai:main-model', LLM_BASE_URL: openai.baseUrl });
+    const picky = { ...MARA, model: 'openai:character-model', temperature: 0.2 };
+    openai.script = ['tool', 'tool'];
+    const line = await service.generate({ ...request(), speaker: picky });
+    expect(line.model).toBe('openai:character-model');
+    expect(openai.chatRequests().at(-1)!.body).toMatchObject({ model: 'character-model', temperature: 0.2 });
+    await service.generate(request());
+    expect(openai.chatRequests().at(-1)!.body).toMatchObject({ model: 'main-model', temperature: 0.7 });
+    const factory = new ChatModelFactory(config);
+    const [a, b] = await Promise.all([factory.get({ model: 'openai:x', temperature: 0.5 }), factory.get({ model: 'openai:x', temperature: 0.5 })]);
+    expect(a).toBe(b);
+    expect(await factory.get({ model: 'openai:x', temperature: 0.9 })).not.toBe(a);
   });
 
   it('names the package a provider needs, and the key variable a provider wants', async () => {
