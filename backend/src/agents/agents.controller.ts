@@ -15,17 +15,19 @@ export class AgentsController {
   /** The configured provider and model, and how calls have gone. Never a key. */
   @Get()
   @AuthorOnly()
-  @ApiOkResponse({ description: 'provider, model, base URL host, fallback, state and counters' })
+  @ApiOkResponse({ description: 'provider, model, base URL host, fallback, breaker state, fault counters and tokens; never a key' })
   info() {
     const summary = this.status.summary();
     return {
       ...summary,
-      fallbackModel: this.config.llm.fallbackModel,
       // Only the host: a base URL can carry credentials in its user-info or query.
       baseUrlHost: this.config.llm.baseUrl ? new URL(this.config.llm.baseUrl).host : null,
       apiKeySet: Boolean(this.config.llm.apiKey),
       timeoutMs: this.config.llm.timeoutMs,
       maxConcurrency: this.config.llm.maxConcurrency,
+      maxRetries: this.config.llm.maxRetries,
+      streaming: this.config.llm.streaming,
+      budgetTokensPerHour: this.config.llm.budgetTokensPerHour || null,
     };
   }
 }

@@ -1,14 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { HumanMessage, SystemMessage, type AIMessage } from '@langchain/core/messages';
+import type { BaseLanguageModelInput } from '@langchain/core/language_models/base';
+import { AIMessage, HumanMessage, SystemMessage, type AIMessageChunk } from '@langchain/core/messages';
 import type { Runnable } from '@langchain/core/runnables';
 import { AppConfig } from '../config/app-config.js';
 import type { CharacterDefinition } from '../characters/character-definition.js';
 import { FairLimiter } from './fair-limiter.js';
 import { cleanAnswer, lineSchema, recoverLine, type CleanLine, type LineAnswer } from './line-parser.js';
 import { LlmStatusService } from './llm-status.service.js';
-import { ChatModelFactory } from './model-factory.js';
-import type { StorytellerContext } from './offline/storyteller.model.js';
+import { ChatModelFactory, PROVIDER_KEY_VARIABLES, callContext, parseModelSpec, type CallContext } from './model-factory.js';
+import { backoffMs, describeFault, raceAbort, sleep, type Fault } from './retry.js';
+import { OfflineStorytellerChatModel, type StorytellerContext } from './offline/storyteller.model.js';
 import { assembleDialoguePrompt } from './prompt/dialogue-prompt.js';
 import { PromptTemplatesService } from './prompt-templates.service.js';
 
@@ -32,14 +34,21 @@ export interface GeneratedLine extends CleanLine {
   latencyMs: number;
 }
 
+export type FailureOutcome = 'timeout' | 'error' | 'rejected' | 'aborted' | 'unavailable';
+
 export class LineGenerationError extends Error {
   constructor(
-    readonly outcome: 'timeout' | 'error' | 'rejected' | 'aborted',
+    readonly outcome: FailureOutcome,
     message: string,
   ) {
     super(message);
   }
 }
+
+/** One line may take this many LLM timeouts in all, retries and backoff included. */
+export const LINE_BUDGET_TIMEOUTS = 2;
+/** An attempt is not started with less time than this left of the line's budget. */
+const MIN_ATTEMPT_MS = 100;
 
 type StructuredResult = { raw: AIMessage; parsed: LineAnswer | null; parsingError?: unknown };
 
@@ -47,13 +56,17 @@ type StructuredResult = { raw: AIMessage; parsed: LineAnswer | null; parsingErro
  * Turns a line request into one line from a LangChain chat model: assembles the prompt
  * from the template file, asks for a structured answer through function calling (the
  * portable method), recovers plain-text answers, and never returns raw JSON or error
- * text as dialogue. Calls share a fair limiter and each has a real abort on timeout.
+ * text as dialogue. Calls share a fair limiter and each has a real abort on timeout;
+ * retryable failures (429, 5xx, dropped connections) are retried with backoff and
+ * jitter, honouring Retry-After; a model that keeps failing has its circuit opened, and
+ * the fallback model answers meanwhile.
  */
 @Injectable()
 export class DialogueService {
   private readonly logger = new Logger(DialogueService.name);
   private readonly limiter: FairLimiter;
   private readonly structured = new WeakMap<BaseChatModel, Runnable>();
+  private readonly toolBound = new WeakMap<BaseChatModel, Runnable<BaseLanguageModelInput, AIMessageChunk>>();
 
   constructor(
     private readonly config: AppConfig,
@@ -70,6 +83,16 @@ export class DialogueService {
 
   get inFlight(): number {
     return this.limiter.active;
+  }
+
+  /** Longest a line may take, retries included; the simulation waits a little longer. */
+  get lineBudgetMs(): number {
+    return this.config.llm.timeoutMs * LINE_BUDGET_TIMEOUTS;
+  }
+
+  /** Whether a new conversation could be served now (main model or fallback). */
+  canServe(): boolean {
+    return this.status.canServe();
   }
 
   /** The prompt a request would send: used by the agent and by previews and tests. */
@@ -98,20 +121,85 @@ export class DialogueService {
   }
 
   async generate(request: LineRequest, signal?: AbortSignal): Promise<GeneratedLine> {
-    const timeout = AbortSignal.timeout(this.config.llm.timeoutMs);
-    const abort = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    const modelName = this.modelFor(request.speaker);
-    try {
-      return await this.limiter.run(request.sceneId, () => this.call(request, modelName, abort), abort);
-    } catch (error) {
-      const failure = this.classify(error, timeout, signal);
-      this.status.record(failure.outcome, undefined, failure.message);
-      throw failure;
+    const budget = AbortSignal.timeout(this.lineBudgetMs);
+    const overall = signal ? AbortSignal.any([signal, budget]) : budget;
+    const primary = this.modelFor(request.speaker);
+    const fallback = this.config.llm.fallbackModel;
+    const candidates = fallback && fallback !== primary ? [primary, fallback] : [primary];
+    let failure: LineGenerationError | null = null;
+    for (const modelName of candidates) {
+      const breaker = this.status.breaker(modelName);
+      if (!breaker.tryAcquire()) {
+        this.status.shortCircuited += 1;
+        failure ??= new LineGenerationError('unavailable', `${parseModelSpec(modelName).provider} is down; waiting for it to come back`);
+        continue;
+      }
+      if (modelName !== primary) this.status.fallbacks += 1;
+      try {
+        const line = await this.withRetries(request, modelName, overall, signal);
+        breaker.success();
+        this.status.record(line.outcome, line.usage, undefined, modelName);
+        return line.line;
+      } catch (error) {
+        const lineError = error instanceof LineGenerationError ? error : new LineGenerationError('error', this.safeMessage(error));
+        if (lineError.outcome === 'aborted') {
+          breaker.release();
+          this.status.record('aborted');
+          throw lineError;
+        }
+        if (lineError.outcome === 'rejected') {
+          // The provider answered, only not with a line: it is up, this answer is junk.
+          breaker.success();
+          this.status.record('rejected', undefined, lineError.message, modelName);
+          throw lineError;
+        }
+        const wasClosed = breaker.state === 'closed';
+        breaker.failure();
+        if (wasClosed && breaker.state !== 'closed') this.logger.warn(`LLM ${modelName} is down after ${breaker.consecutiveFailures} failed calls in a row: ${lineError.message}`);
+        failure = lineError;
+        // One failure of a healthy model is just that; the fallback takes over once it is down.
+        if (breaker.state === 'closed') break;
+      }
+    }
+    const final = failure ?? new LineGenerationError('error', 'no model could be asked');
+    this.status.record(final.outcome, undefined, final.message);
+    throw final;
+  }
+
+  /** Attempts one model until it answers, fails for good, or the line's budget runs out. */
+  private async withRetries(request: LineRequest, modelName: string, overall: AbortSignal, external?: AbortSignal): Promise<{ line: GeneratedLine; outcome: 'ok' | 'recovered'; usage: GeneratedLine['usage'] }> {
+    const started = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      const attemptTimeout = AbortSignal.timeout(this.config.llm.timeoutMs);
+      const signal = AbortSignal.any([overall, attemptTimeout]);
+      const context: CallContext = { signal };
+      try {
+        const result = await this.limiter.run(request.sceneId, () => callContext.run(context, () => raceAbort(this.callOnce(request, modelName, signal), signal)), signal);
+        return { ...result, line: { ...result.line, latencyMs: Math.round(performance.now() - started) } };
+      } catch (error) {
+        if (error instanceof LineGenerationError) throw error;
+        if (external?.aborted) throw new LineGenerationError('aborted', 'cancelled');
+        const fault: Fault = attemptTimeout.aborted || overall.aborted ? { kind: 'timeout', status: null, retryable: false, retryAfterMs: null } : describeFault(error, context);
+        this.status.fault(fault.kind);
+        const message = fault.kind === 'timeout' ? `no answer within ${this.config.llm.timeoutMs} ms` : this.safeMessage(error);
+        if (fault.kind !== 'timeout') this.logger.warn(`LLM call to ${modelName} failed (${fault.kind}${fault.status ? ` ${fault.status}` : ''}): ${message}`);
+        if (!fault.retryable || attempt >= this.config.llm.maxRetries) throw new LineGenerationError(fault.kind === 'timeout' ? 'timeout' : 'error', message);
+        // Honour Retry-After: never sooner than the provider asked, jittered backoff otherwise.
+        const wait = Math.max(backoffMs(attempt), fault.retryAfterMs ?? 0);
+        const left = this.lineBudgetMs - (performance.now() - started);
+        if (wait + MIN_ATTEMPT_MS > left) throw new LineGenerationError('error', `${message} (no time left to retry)`);
+        this.status.retries += 1;
+        try {
+          await sleep(wait, overall);
+        } catch {
+          if (external?.aborted) throw new LineGenerationError('aborted', 'cancelled');
+          throw new LineGenerationError('timeout', `no answer within ${this.lineBudgetMs} ms`);
+        }
+      }
     }
   }
 
-  private async call(request: LineRequest, modelName: string, signal: AbortSignal): Promise<GeneratedLine> {
-    const started = performance.now();
+  private async callOnce(request: LineRequest, modelName: string, signal: AbortSignal): Promise<{ line: GeneratedLine; outcome: 'ok' | 'recovered'; usage: GeneratedLine['usage'] }> {
     const model = await this.models.get({ model: modelName, temperature: request.speaker.temperature });
     const messages = this.buildMessages(request);
     const context: StorytellerContext = {
@@ -123,7 +211,8 @@ export class DialogueService {
       maxTurns: request.maxTurns,
       seed: request.opId,
     };
-    const result = (await this.structuredModel(model).invoke(messages, { signal, storyteller: context } as Record<string, unknown>)) as StructuredResult;
+    const streamed = this.config.llm.streaming && !(model instanceof OfflineStorytellerChatModel);
+    const result = streamed ? await this.streamAnswer(model, messages, signal) : ((await this.structuredModel(model).invoke(messages, { signal, storyteller: context } as Record<string, unknown>)) as StructuredResult);
     const usage = {
       promptTokens: result.raw?.usage_metadata?.input_tokens ?? 0,
       completionTokens: result.raw?.usage_metadata?.output_tokens ?? 0,
@@ -131,16 +220,53 @@ export class DialogueService {
     let line = cleanAnswer(result.parsed, request.speaker.name);
     let outcome: 'ok' | 'recovered' = 'ok';
     if (!line) {
-      // The model answered in plain text or broken JSON: recover what was said, if anything.
-      line = recoverLine(contentText(result.raw), request.speaker.name);
+      // Plain text, JSON in the content, or tool arguments cut off: recover what was said, if anything.
       outcome = 'recovered';
+      for (const candidate of answerTexts(result.raw)) {
+        line = typeof candidate === 'string' ? recoverLine(candidate, request.speaker.name) : cleanAnswer(candidate, request.speaker.name);
+        if (line) break;
+      }
     }
     if (!line) {
-      this.status.record('rejected', usage, 'the model answered with nothing speakable');
+      // Tokens were spent all the same.
+      this.status.addUsage(usage, modelName, false);
       throw new LineGenerationError('rejected', 'the model answered with nothing speakable');
     }
-    this.status.record(outcome, usage);
-    return { ...line, model: modelName, usage, latencyMs: Math.round(performance.now() - started) };
+    return { line: { ...line, model: modelName, usage, latencyMs: 0 }, outcome, usage };
+  }
+
+  /**
+   * The streamed path (LLM_STREAMING=true): the same tool offered, the chunks collected
+   * into one message, then parsed as the structured path would. Not `invoke` on a
+   * streaming ChatOpenAI: that estimates tokens with tiktoken, which downloads its
+   * tables from the internet on first use; streamed usage comes from the provider.
+   */
+  private async streamAnswer(model: BaseChatModel, messages: [SystemMessage, HumanMessage], signal: AbortSignal): Promise<StructuredResult> {
+    let bound = this.toolBound.get(model);
+    if (!bound) {
+      bound = model.bindTools!([{ name: 'say_line', description: 'Say the next line of the conversation.', schema: lineSchema }]);
+      this.toolBound.set(model, bound);
+    }
+    let message: AIMessageChunk | undefined;
+    for await (const chunk of await bound.stream(messages, { signal })) message = message ? message.concat(chunk as AIMessageChunk) : (chunk as AIMessageChunk);
+    if (!message) return { raw: new AIMessage(''), parsed: null };
+    // Streamed tool calls are parsed leniently (partial JSON is completed): a call cut
+    // off mid-sentence would pass as a short line. Judge the raw argument text strictly.
+    const call = message.tool_call_chunks?.find((c) => c.name === 'say_line') ?? message.tool_call_chunks?.[0];
+    let args: unknown = null;
+    try {
+      args = call?.args ? JSON.parse(call.args) : null;
+    } catch {
+      args = null;
+    }
+    const parsed = args ? lineSchema.safeParse(args) : null;
+    const raw = new AIMessage({
+      content: message.content,
+      tool_calls: parsed?.success ? [{ name: 'say_line', args: parsed.data, id: call?.id, type: 'tool_call' }] : [],
+      invalid_tool_calls: call && !parsed?.success ? [{ name: call.name, args: call.args, id: call.id, error: 'arguments are not complete JSON', type: 'invalid_tool_call' }] : [],
+      usage_metadata: message.usage_metadata,
+    });
+    return { raw, parsed: parsed?.success ? parsed.data : null };
   }
 
   private structuredModel(model: BaseChatModel): Runnable {
@@ -152,15 +278,22 @@ export class DialogueService {
     return runnable;
   }
 
-  private classify(error: unknown, timeout: AbortSignal, external?: AbortSignal): LineGenerationError {
-    if (error instanceof LineGenerationError) return error;
-    if (timeout.aborted) return new LineGenerationError('timeout', `no answer within ${this.config.llm.timeoutMs} ms`);
-    if (external?.aborted) return new LineGenerationError('aborted', 'cancelled');
-    // Provider messages can echo request details; keep only the first line, never headers or keys.
-    const message = redact((error as Error)?.message?.split('\n')[0] ?? String(error), this.config.llm.apiKey);
-    this.logger.warn(`LLM call failed: ${message}`);
-    return new LineGenerationError('error', message);
+  /** A provider's error, first line only and with anything key-like removed. */
+  private safeMessage(error: unknown): string {
+    const provider = parseModelSpec(this.config.llm.model).provider;
+    const ownKey = PROVIDER_KEY_VARIABLES[provider] ? process.env[PROVIDER_KEY_VARIABLES[provider]] : undefined;
+    return redact(redact((error as Error)?.message?.split('\n')[0] ?? String(error), this.config.llm.apiKey), ownKey ?? null).slice(0, 300);
   }
+}
+
+/** Where a model may have put its line: tool arguments (whole or cut off), then the content. */
+function answerTexts(message: AIMessage | undefined): (string | Partial<LineAnswer>)[] {
+  if (!message) return [];
+  const out: (string | Partial<LineAnswer>)[] = [];
+  for (const call of message.tool_calls ?? []) out.push(call.args as Partial<LineAnswer>);
+  for (const call of message.invalid_tool_calls ?? []) if (typeof call.args === 'string') out.push(call.args);
+  out.push(contentText(message));
+  return out;
 }
 
 function contentText(message: AIMessage | undefined): string {

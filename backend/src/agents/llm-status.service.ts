@@ -1,54 +1,100 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { CircuitBreaker } from './circuit-breaker.js';
 import { parseModelSpec } from './model-factory.js';
+import type { FaultKind } from './retry.js';
 
-export type CallOutcome = 'ok' | 'recovered' | 'timeout' | 'error' | 'rejected' | 'aborted';
+/** Final outcome of one line request (after retries and fallback). */
+export type CallOutcome = 'ok' | 'recovered' | 'timeout' | 'error' | 'rejected' | 'aborted' | 'unavailable';
 
-/** Consecutive failures after which the provider is reported down in /api/health. */
-const DOWN_AFTER_FAILURES = 5;
-
-/** What the LLM layer has been doing: outcomes, tokens, and whether the provider looks up. */
+/**
+ * What the LLM layer has been doing: outcomes of line requests, every fault of every
+ * attempt, retries, fallbacks, tokens, and a circuit breaker per model. Never a key.
+ */
 @Injectable()
 export class LlmStatusService {
-  readonly outcomes: Record<CallOutcome, number> = { ok: 0, recovered: 0, timeout: 0, error: 0, rejected: 0, aborted: 0 };
+  readonly outcomes: Record<CallOutcome, number> = { ok: 0, recovered: 0, timeout: 0, error: 0, rejected: 0, aborted: 0, unavailable: 0 };
+  readonly faults: Record<FaultKind, number> = { timeout: 0, rateLimited: 0, serverError: 0, connection: 0, auth: 0, badRequest: 0, badResponse: 0, other: 0 };
+  retries = 0;
+  /** Lines asked of the fallback model because the main one was down. */
+  fallbacks = 0;
+  /** Calls not made because the model's circuit was open. */
+  shortCircuited = 0;
   promptTokens = 0;
   completionTokens = 0;
-  private consecutiveFailures = 0;
+  private readonly tokensByModel = new Map<string, { prompt: number; completion: number; lines: number }>();
+  private readonly breakers = new Map<string, CircuitBreaker>();
   private lastError: string | null = null;
 
   constructor(private readonly config: AppConfig) {}
 
-  record(outcome: CallOutcome, usage?: { promptTokens: number; completionTokens: number }, error?: string): void {
+  /** The breaker of one model (`provider:model`); created on first use. */
+  breaker(model: string): CircuitBreaker {
+    let breaker = this.breakers.get(model);
+    if (!breaker) {
+      // Wall-clock time: breakers pace real HTTP calls, not the simulation.
+      breaker = new CircuitBreaker(this.config.llm.breakerFailures, this.config.llm.breakerCooldownMs, () => Date.now());
+      this.breakers.set(model, breaker);
+    }
+    return breaker;
+  }
+
+  record(outcome: CallOutcome, usage?: { promptTokens: number; completionTokens: number }, error?: string, model?: string): void {
     this.outcomes[outcome] += 1;
-    if (usage) {
-      this.promptTokens += usage.promptTokens;
-      this.completionTokens += usage.completionTokens;
-    }
-    if (outcome === 'ok' || outcome === 'recovered') {
-      this.consecutiveFailures = 0;
-    } else if (outcome !== 'aborted') {
-      this.consecutiveFailures += 1;
-      this.lastError = error ?? outcome;
-    }
+    if (usage) this.addUsage(usage, model ?? this.config.llm.model, outcome === 'ok' || outcome === 'recovered');
+    if (error && outcome !== 'ok' && outcome !== 'recovered' && outcome !== 'aborted') this.lastError = error;
+  }
+
+  /** Tokens spent, whether or not the answer became a line. */
+  addUsage(usage: { promptTokens: number; completionTokens: number }, model: string, shown: boolean): void {
+    this.promptTokens += usage.promptTokens;
+    this.completionTokens += usage.completionTokens;
+    const entry = this.tokensByModel.get(model) ?? { prompt: 0, completion: 0, lines: 0 };
+    entry.prompt += usage.promptTokens;
+    entry.completion += usage.completionTokens;
+    if (shown) entry.lines += 1;
+    this.tokensByModel.set(model, entry);
+  }
+
+  fault(kind: FaultKind): void {
+    this.faults[kind] += 1;
   }
 
   get provider(): string {
     return parseModelSpec(this.config.llm.model).provider;
   }
 
+  /** Whether a scene may start a conversation: the main model, or the fallback, can take a call. */
+  canServe(): boolean {
+    if (this.breaker(this.config.llm.model).available) return true;
+    const fallback = this.config.llm.fallbackModel;
+    return fallback !== null && this.breaker(fallback).available;
+  }
+
+  /** Up while the main model's circuit is closed. */
   isUp(): boolean {
-    return this.consecutiveFailures < DOWN_AFTER_FAILURES;
+    return this.breaker(this.config.llm.model).state === 'closed';
   }
 
   summary() {
+    const main = this.breaker(this.config.llm.model);
+    const fallback = this.config.llm.fallbackModel;
     return {
       model: this.config.llm.model,
       provider: this.provider,
-      up: this.isUp(),
-      consecutiveFailures: this.consecutiveFailures,
+      fallbackModel: fallback,
+      up: main.state === 'closed',
+      breaker: { state: main.state, consecutiveFailures: main.consecutiveFailures, opens: main.opens, retryInMs: main.retryInMs },
+      fallbackBreaker: fallback ? { state: this.breaker(fallback).state, consecutiveFailures: this.breaker(fallback).consecutiveFailures } : null,
+      usingFallback: main.state !== 'closed' && fallback !== null,
+      consecutiveFailures: main.consecutiveFailures,
       lastError: this.lastError,
       calls: { ...this.outcomes },
-      tokens: { prompt: this.promptTokens, completion: this.completionTokens },
+      faults: { ...this.faults },
+      retries: this.retries,
+      fallbacks: this.fallbacks,
+      shortCircuited: this.shortCircuited,
+      tokens: { prompt: this.promptTokens, completion: this.completionTokens, byModel: Object.fromEntries(this.tokensByModel) },
     };
   }
 }

@@ -1,8 +1,10 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable, Logger } from '@nestjs/common';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { initChatModel } from 'langchain/chat_models/universal';
 import { AppConfig } from '../config/app-config.js';
 import { OfflineStorytellerChatModel } from './offline/storyteller.model.js';
+import { parseRetryAfter } from './retry.js';
 
 export interface ModelSpec {
   /** `provider:model`, as LLM_MODEL and a character's `model:` take it. */
@@ -10,7 +12,9 @@ export interface ModelSpec {
   temperature?: number | null;
 }
 
-export class ModelConfigError extends Error {}
+export class ModelConfigError extends Error {
+  override name = 'ModelConfigError';
+}
 
 /** Splits `provider:model`; the model part may itself hold colons (`ollama:llama3.2:3b`). */
 export function parseModelSpec(spec: string): { provider: string; name: string } {
@@ -18,6 +22,51 @@ export function parseModelSpec(spec: string): { provider: string; name: string }
   if (index <= 0 || index === spec.length - 1) throw new ModelConfigError(`model "${spec}" must be provider:model, e.g. openai:gpt-4o-mini`);
   return { provider: spec.slice(0, index).toLowerCase(), name: spec.slice(index + 1) };
 }
+
+/** The provider's own key variable, for providers whose clients read one. */
+export const PROVIDER_KEY_VARIABLES: Record<string, string> = {
+  openai: 'OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+  groq: 'GROQ_API_KEY',
+  mistralai: 'MISTRAL_API_KEY',
+  'google-genai': 'GOOGLE_API_KEY',
+  deepseek: 'DEEPSEEK_API_KEY',
+  xai: 'XAI_API_KEY',
+  'together-ai': 'TOGETHER_AI_API_KEY',
+  fireworks: 'FIREWORKS_API_KEY',
+  cerebras: 'CEREBRAS_API_KEY',
+  cohere: 'COHERE_API_KEY',
+};
+
+/** What one model call carries into the HTTP layer, and what it saw there. */
+export interface CallContext {
+  signal?: AbortSignal;
+  status?: number;
+  retryAfterMs?: number | null;
+}
+
+/**
+ * The context of the call in progress. Our fetch reads the call's abort signal from it
+ * (ChatOllama does not hand its signal to fetch, so without this a stalled Ollama
+ * request would hold its socket after the timeout) and records the status and
+ * Retry-After of a failed response (ollama-js drops the headers from its errors).
+ */
+export const callContext = new AsyncLocalStorage<CallContext>();
+
+const callFetch: typeof fetch = async (input, init) => {
+  const context = callContext.getStore();
+  const signals = [init?.signal, context?.signal].filter((s): s is AbortSignal => Boolean(s));
+  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  const response = await fetch(input, { ...init, signal });
+  if (context && !response.ok) {
+    context.status = response.status;
+    context.retryAfterMs = parseRetryAfter(response.headers);
+  }
+  return response;
+};
+
+/** A placeholder key for OpenAI-compatible servers that want none (vLLM, llama.cpp, LM Studio): the client insists on one. */
+const NO_KEY = 'not-needed';
 
 /**
  * Makes chat models from `provider:model` through LangChain's initChatModel, or our
@@ -43,10 +92,30 @@ export class ChatModelFactory {
     return model;
   }
 
+  /**
+   * Creates every model the configuration names, at boot: a missing provider package or
+   * key stops the app with a message naming the package or variable and where the model
+   * was asked for, rather than the first conversation failing.
+   */
+  async verify(models: { model: string; source: string }[]): Promise<void> {
+    const problems: string[] = [];
+    const seen = new Set<string>();
+    for (const { model, source } of models) {
+      if (seen.has(model)) continue;
+      seen.add(model);
+      try {
+        await this.get({ model });
+      } catch (error) {
+        problems.push(`${source} (${model}): ${(error as Error).message}`);
+      }
+    }
+    if (problems.length > 0) throw new ModelConfigError(`Cannot use the configured LLM models:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+
   private async create(spec: ModelSpec): Promise<BaseChatModel> {
     const { provider, name } = parseModelSpec(spec.model);
     if (provider === 'offline') return new OfflineStorytellerChatModel({ model: name });
-    const { baseUrl, apiKey, timeoutMs } = this.config.llm;
+    const { baseUrl, apiKey, timeoutMs, streaming } = this.config.llm;
     const fields: Record<string, unknown> = {
       modelProvider: provider,
       // Retries, timeouts and backoff are ours (the dialogue service), not the client's.
@@ -54,22 +123,45 @@ export class ChatModelFactory {
       timeout: timeoutMs,
     };
     if (spec.temperature !== null && spec.temperature !== undefined) fields.temperature = spec.temperature;
+    if (streaming) fields.streaming = true;
+    const ownKey = PROVIDER_KEY_VARIABLES[provider];
+    const key = apiKey ?? (ownKey ? process.env[ownKey] || null : null);
     if (provider === 'ollama') {
       if (baseUrl) fields.baseUrl = baseUrl;
-    } else if (baseUrl) {
-      fields.configuration = { baseURL: baseUrl };
-      fields.baseURL = baseUrl;
+      fields.fetch = callFetch;
+      // An Ollama behind an authenticating proxy takes the key as a bearer token.
+      if (apiKey) fields.headers = { Authorization: `Bearer ${apiKey}` };
+    } else if (provider === 'anthropic') {
+      if (baseUrl) fields.anthropicApiUrl = baseUrl;
+      fields.clientOptions = { fetch: callFetch };
+      if (!key) throw new ModelConfigError(`LLM provider anthropic needs a key: set LLM_API_KEY or ANTHROPIC_API_KEY`);
+      fields.apiKey = key;
+    } else if (provider === 'openai') {
+      fields.configuration = { fetch: callFetch, ...(baseUrl ? { baseURL: baseUrl } : {}) };
+      if (!key && !baseUrl) throw new ModelConfigError(`LLM provider openai needs a key: set LLM_API_KEY or OPENAI_API_KEY (or LLM_BASE_URL for a local OpenAI-compatible server)`);
+      fields.apiKey = key ?? NO_KEY;
+    } else {
+      if (baseUrl) {
+        fields.baseUrl = baseUrl;
+        fields.baseURL = baseUrl;
+      }
+      if (apiKey) fields.apiKey = apiKey;
     }
-    if (apiKey) fields.apiKey = apiKey;
     try {
-      const model = (await initChatModel(name, fields)) as unknown as BaseChatModel;
+      const configurable = (await initChatModel(name, fields)) as unknown as BaseChatModel & { _getModelInstance?: () => Promise<BaseChatModel> };
+      // The concrete client (ChatOpenAI, ChatOllama, …) rather than the configurable
+      // wrapper: one instance, reused by every call and by withStructuredOutput.
+      const model = typeof configurable._getModelInstance === 'function' ? await configurable._getModelInstance() : configurable;
       this.logger.log(`Model ready: ${provider}:${name}${baseUrl ? ' at a custom base URL' : ''}`);
       return model;
     } catch (error) {
-      const message = (error as Error).message;
+      const message = (error as Error).message ?? String(error);
       const missing = /Unable to import (@langchain\/[\w-]+)|Cannot find (?:package|module) '(@?[\w/-]+)'/.exec(message);
       if (missing) throw new ModelConfigError(`LLM provider "${provider}" needs the package ${missing[1] ?? missing[2]}: npm install ${missing[1] ?? missing[2]}`);
-      throw new ModelConfigError(`cannot create model ${provider}:${name}: ${message}`);
+      if (/Unsupported \{ modelProvider/.test(message)) throw new ModelConfigError(`LLM provider "${provider}" is not one LangChain's initChatModel knows (nor offline)`);
+      const keyVariable = ownKey ? `LLM_API_KEY or ${ownKey}` : 'LLM_API_KEY';
+      if (/api key|apikey|api_key/i.test(message)) throw new ModelConfigError(`LLM provider "${provider}" needs a key: set ${keyVariable}`);
+      throw new ModelConfigError(`cannot create model ${provider}:${name}: ${message.split('\n')[0]}`);
     }
   }
 }

@@ -43,6 +43,34 @@ class EnvironmentVariables {
   @Max(256, { message: 'LLM_MAX_CONCURRENCY must be an integer from 1 to 256' })
   LLM_MAX_CONCURRENCY: number = 4;
 
+  @IsInt({ message: 'LLM_MAX_RETRIES must be an integer from 0 to 10' })
+  @Min(0, { message: 'LLM_MAX_RETRIES must be an integer from 0 to 10' })
+  @Max(10, { message: 'LLM_MAX_RETRIES must be an integer from 0 to 10' })
+  LLM_MAX_RETRIES: number = 2;
+
+  @IsInt({ message: 'LLM_BREAKER_FAILURES must be an integer from 1 to 1000' })
+  @Min(1, { message: 'LLM_BREAKER_FAILURES must be an integer from 1 to 1000' })
+  @Max(1000, { message: 'LLM_BREAKER_FAILURES must be an integer from 1 to 1000' })
+  LLM_BREAKER_FAILURES: number = 5;
+
+  @IsInt({ message: 'LLM_BREAKER_COOLDOWN_MS must be an integer of milliseconds from 100 to 3600000' })
+  @Min(100, { message: 'LLM_BREAKER_COOLDOWN_MS must be an integer of milliseconds from 100 to 3600000' })
+  @Max(3_600_000, { message: 'LLM_BREAKER_COOLDOWN_MS must be an integer of milliseconds from 100 to 3600000' })
+  LLM_BREAKER_COOLDOWN_MS: number = 30_000;
+
+  @IsInt({ message: 'LLM_BUDGET_TOKENS_PER_HOUR must be an integer of tokens from 0 (no budget) to 1000000000' })
+  @Min(0, { message: 'LLM_BUDGET_TOKENS_PER_HOUR must be an integer of tokens from 0 (no budget) to 1000000000' })
+  @Max(1_000_000_000, { message: 'LLM_BUDGET_TOKENS_PER_HOUR must be an integer of tokens from 0 (no budget) to 1000000000' })
+  LLM_BUDGET_TOKENS_PER_HOUR: number = 0;
+
+  @IsIn(['true', 'false'], { message: 'LLM_STREAMING must be true or false' })
+  LLM_STREAMING: 'true' | 'false' = 'false';
+
+  @IsInt({ message: 'UNWATCHED_SLOWDOWN must be an integer factor from 1 (off) to 100' })
+  @Min(1, { message: 'UNWATCHED_SLOWDOWN must be an integer factor from 1 (off) to 100' })
+  @Max(100, { message: 'UNWATCHED_SLOWDOWN must be an integer factor from 1 (off) to 100' })
+  UNWATCHED_SLOWDOWN: number = 4;
+
   @IsInt({ message: 'TICK_MS must be an integer of milliseconds from 10 to 10000' })
   @Min(10, { message: 'TICK_MS must be an integer of milliseconds from 10 to 10000' })
   @Max(10_000, { message: 'TICK_MS must be an integer of milliseconds from 10 to 10000' })
@@ -122,7 +150,19 @@ export abstract class AppConfig {
     readonly apiKey: string | null;
     readonly timeoutMs: number;
     readonly maxConcurrency: number;
+    /** Retries of a call that failed with a retryable error (429, 5xx, connection). */
+    readonly maxRetries: number;
+    /** Failed calls in a row after which a model's circuit opens. */
+    readonly breakerFailures: number;
+    /** How long an open circuit waits before letting a probe call through. */
+    readonly breakerCooldownMs: number;
+    /** Tokens a scene may spend per hour; 0: no budget. */
+    readonly budgetTokensPerHour: number;
+    /** Ask providers for streamed answers (collected before use). */
+    readonly streaming: boolean;
   };
+  /** Factor by which scenes nobody watches slow their conversations down; 1: off. */
+  abstract readonly unwatchedSlowdown: number;
   abstract readonly tickMs: number;
   abstract readonly promptsDir: string;
   abstract readonly dataDir: string;
@@ -178,7 +218,13 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       apiKey: vars.LLM_API_KEY ?? null,
       timeoutMs: vars.LLM_TIMEOUT_MS,
       maxConcurrency: vars.LLM_MAX_CONCURRENCY,
+      maxRetries: vars.LLM_MAX_RETRIES,
+      breakerFailures: vars.LLM_BREAKER_FAILURES,
+      breakerCooldownMs: vars.LLM_BREAKER_COOLDOWN_MS,
+      budgetTokensPerHour: vars.LLM_BUDGET_TOKENS_PER_HOUR,
+      streaming: vars.LLM_STREAMING === 'true',
     },
+    unwatchedSlowdown: vars.UNWATCHED_SLOWDOWN,
     tickMs: vars.TICK_MS,
     promptsDir: vars.PROMPTS_DIR,
     dataDir: vars.DATA_DIR,

@@ -78,6 +78,14 @@ export interface SceneSnapshot {
   characters: SnapshotCharacter[];
   conversations: SnapshotConversation[];
   visitorCount: number;
+  /** LLM tokens spent on the scene's stored lines (all time), and how many lines. */
+  usage: SceneUsage;
+}
+
+export interface SceneUsage {
+  promptTokens: number;
+  completionTokens: number;
+  lines: number;
 }
 
 export interface SceneSummary {

@@ -94,6 +94,18 @@ export class ConversationsRepository {
     return result.affected ?? 0;
   }
 
+  /** Sums of the tokens stored with the scene's lines (one aggregate query, index on sceneId). */
+  async usage(sceneId: string): Promise<{ promptTokens: number; completionTokens: number; lines: number }> {
+    const row = await this.lines
+      .createQueryBuilder('l')
+      .select('COALESCE(SUM(l.promptTokens), 0)', 'prompt')
+      .addSelect('COALESCE(SUM(l.completionTokens), 0)', 'completion')
+      .addSelect('COUNT(*)', 'lines')
+      .where('l.sceneId = :sceneId', { sceneId })
+      .getRawOne<{ prompt: number | string; completion: number | string; lines: number | string }>();
+    return { promptTokens: Number(row?.prompt ?? 0), completionTokens: Number(row?.completion ?? 0), lines: Number(row?.lines ?? 0) };
+  }
+
   async countLines(sceneId?: string): Promise<number> {
     return this.lines.count(sceneId ? { where: { sceneId } } : undefined);
   }

@@ -33,6 +33,11 @@ export class ConversationsService {
     return [`Last time you talked: ${lines.map((l) => `${l.characterId === speakerId ? 'you' : (names.get(l.characterId) ?? l.characterId)} said "${l.text}"`).join('; ')}`];
   }
 
+  /** LLM tokens spent on the scene's stored lines, and how many lines there are. */
+  usage(sceneId: string): Promise<{ promptTokens: number; completionTokens: number; lines: number }> {
+    return this.repository.usage(sceneId);
+  }
+
   maxTick(sceneId: string): Promise<number> {
     return this.repository.maxTick(sceneId);
   }

@@ -12,8 +12,14 @@ export class LlmHealthIndicator {
   check(key = 'llm') {
     const session = this.health.check(key);
     const s = this.status.summary();
-    const data = { model: s.model, consecutiveFailures: s.consecutiveFailures };
+    const data = { model: s.model, breaker: s.breaker.state, consecutiveFailures: s.consecutiveFailures };
     if (s.up) return session.up(data);
-    return session.down({ ...data, message: `The LLM provider ${s.provider} is failing (${s.consecutiveFailures} calls in a row); scenes keep running and characters wait` });
+    const meanwhile = s.fallbackModel ? `lines come from the fallback model ${s.fallbackModel}` : 'scenes keep running and characters idle instead of talking';
+    const probe = s.breaker.retryInMs > 0 ? `next probe in ${Math.ceil(s.breaker.retryInMs / 1000)} s` : 'a probe call is due';
+    return session.down({
+      ...data,
+      fallbackModel: s.fallbackModel,
+      message: `The LLM provider ${s.provider} (model ${s.model}) is down after ${s.consecutiveFailures} failed calls in a row; ${meanwhile}; ${probe}`,
+    });
   }
 }

@@ -23,6 +23,10 @@ export interface SceneRunnerDeps {
   generate: (request: LineRequest, signal: AbortSignal) => Promise<GeneratedLine>;
   memories: (sceneId: string, speakerId: string, partnerId: string) => Promise<string[]>;
   commit: (batch: TickBatch) => Promise<LineEntity[]>;
+  /** Visitors watching now; told to the simulation when it changes. */
+  visitors?: () => number;
+  /** Whether line requests can be served now (LLM circuit closed, or a fallback); told on change. */
+  llmAvailable?: () => boolean;
   /** After each tick: how late it started and how long `sim.tick` took, in milliseconds. */
   onTick?: (result: TickResult, lateMs: number, durationMs: number) => void;
 }
@@ -40,6 +44,8 @@ export class SceneRunner {
   private outbox: Promise<void> = Promise.resolve();
   private lastSavedTick: number;
   private stopped = true;
+  private lastVisitors: number | null = null;
+  private lastAvailable: boolean | null = null;
 
   constructor(
     readonly spec: SceneSpec,
@@ -100,6 +106,7 @@ export class SceneRunner {
     if (this.stopped) return;
     const now = this.deps.clock.now();
     const lateMs = Math.max(0, now - this.nextAt);
+    this.observeConditions();
     const inputs = this.inputs;
     this.inputs = [];
     let result: TickResult;
@@ -115,11 +122,33 @@ export class SceneRunner {
     for (const event of result.events) {
       if (event.type === 'lineRequested') this.requestLine(event);
       else if (event.type === 'inputRejected') this.deps.logger.warn(`Scene ${this.spec.id}: ${event.input} rejected: ${event.reason}`);
+      else if (event.type === 'budget') {
+        this.deps.logger.log(
+          event.exhausted
+            ? `Scene ${this.spec.id}: token budget spent (${event.spent}/${event.limit} this hour); no new conversations until it frees`
+            : `Scene ${this.spec.id}: token budget free again (${event.spent}/${event.limit})`,
+        );
+      }
     }
     const durationMs = performance.now() - started;
     this.dispatch(result, false);
     this.deps.onTick?.(result, lateMs, durationMs);
     this.advanceSchedule(now);
+  }
+
+  /** Tells the simulation about visitors and LLM availability when they change. */
+  private observeConditions(): void {
+    const visitors = this.deps.visitors?.();
+    if (visitors !== undefined && visitors !== this.lastVisitors) {
+      this.lastVisitors = visitors;
+      this.inputs.unshift({ type: 'audience', visitors });
+    }
+    const available = this.deps.llmAvailable?.();
+    if (available !== undefined && available !== this.lastAvailable) {
+      if (this.lastAvailable !== null || !available) this.deps.logger.log(`Scene ${this.spec.id}: ${available ? 'LLM available again, conversations resume' : 'LLM unavailable, characters idle until it is back'}`);
+      this.lastAvailable = available;
+      this.inputs.unshift({ type: 'llmAvailability', available });
+    }
   }
 
   private advanceSchedule(now: number): void {

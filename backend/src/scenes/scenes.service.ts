@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictException, Inject, Injectable, Logger, NotFoundException, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DialogueService, LineGenerationError } from '../agents/dialogue.service.js';
+import { ChatModelFactory } from '../agents/model-factory.js';
 import { PromptTemplatesService } from '../agents/prompt-templates.service.js';
 import type { Subscription } from 'rxjs';
 import { CharactersService, type CharacterChange } from '../characters/characters.service.js';
@@ -22,6 +23,9 @@ import { ScenesRepository } from './scenes.repository.js';
 
 export type SceneDefinition = Pick<SceneSpec, 'id' | 'name' | 'description' | 'map' | 'places' | 'cast'>;
 
+/** The token budget (LLM_BUDGET_TOKENS_PER_HOUR) is per sliding hour. */
+const BUDGET_WINDOW_MS = 3_600_000;
+
 /**
  * Owns the running scenes: loads scene files at boot, resumes every scene from the
  * database where it was, and answers what visitors ask about them.
@@ -38,6 +42,7 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly characters: CharactersService,
     private readonly conversations: ConversationsService,
     private readonly dialogue: DialogueService,
+    private readonly models: ChatModelFactory,
     private readonly templates: PromptTemplatesService,
     private readonly events: SceneEventsService,
     @Inject(SCENE_CLOCK) private readonly clock: Clock,
@@ -47,6 +52,7 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
   async onApplicationBootstrap(): Promise<void> {
     await this.templates.load();
     await this.characters.loadAll();
+    await this.verifyModels();
     await this.loadSceneFiles();
     for (const entity of await this.repository.findAll()) await withLogContext({ sceneId: entity.id }, () => this.resume(entity));
     this.characterChanges = this.characters.changes$.subscribe((change) => this.applyCharacterChange(change));
@@ -106,8 +112,22 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
       minReadingMs: this.config.minReadingMs,
       maxReadingMs: Math.max(this.config.minReadingMs, 9_000),
       // A line whose answer is later than the LLM timeout plus a margin is dropped.
-      lineTimeoutMs: this.config.llm.timeoutMs + 2 * this.config.tickMs,
+      // Retries and backoff fit inside the dialogue service's budget for one line.
+      lineTimeoutMs: this.dialogue.lineBudgetMs + 2 * this.config.tickMs,
+      budgetTokens: this.config.llm.budgetTokensPerHour,
+      budgetWindowMs: BUDGET_WINDOW_MS,
+      unwatchedSlowdown: this.config.unwatchedSlowdown,
     };
+  }
+
+  /** Every model the configuration and the characters name must be usable, or boot stops. */
+  private async verifyModels(): Promise<void> {
+    const wanted = [{ model: this.config.llm.model, source: 'LLM_MODEL' }];
+    if (this.config.llm.fallbackModel) wanted.push({ model: this.config.llm.fallbackModel, source: 'LLM_FALLBACK_MODEL' });
+    for (const character of this.characters.list()) {
+      if (character.model) wanted.push({ model: character.model, source: `model: of character ${character.id}` });
+    }
+    await this.models.verify(wanted);
   }
 
   /** Reads `data/scenes/*.yaml`; new files become scenes, changed files update theirs. */
@@ -168,6 +188,8 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
       memories: (sceneId, speakerId, partnerId) => this.conversations.memories(sceneId, speakerId, partnerId, this.names()),
       commit: (batch) => this.metrics.timeCommit(batch.sceneId, batch.lines.length, () => this.conversations.commit(batch)),
       onTick: (_result, lateMs, durationMs) => this.metrics.observeTick(entity.id, durationMs, lateMs),
+      visitors: () => this.events.visitorCount(entity.id),
+      llmAvailable: () => this.dialogue.canServe(),
     });
     this.runners.set(entity.id, runner);
     if (entity.status === 'running') runner.start();
@@ -285,6 +307,7 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
     const runner = this.runner(id);
     const open = runner.sim.conversations();
     const lines = await this.conversations.linesOf(open.map((c) => c.id));
+    const usage = await this.conversations.usage(id);
     return {
       id,
       name: runner.spec.name,
@@ -311,6 +334,7 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
       }),
       conversations: open.map((c) => ({ id: c.id, participants: [...c.participants], lines: lines.filter((l) => l.conversationId === c.id) })),
       visitorCount: this.events.visitorCount(id),
+      usage,
     };
   }
 }

@@ -31,6 +31,8 @@ export class SceneSimulation {
   private readonly byId = new Map<string, CharacterState>();
   /** Visible state of each character as last reported, to send only what changed. */
   private readonly lastViews = new Map<string, string>();
+  /** Budget state last reported, so a `budget` event marks each change once. */
+  private budgetWasExhausted = false;
 
   constructor(spec: SceneSpec, characters: CharacterSpec[], options: Partial<SimOptions> = {}, seed: number | string = spec.id) {
     this.world = new World(spec);
@@ -45,6 +47,9 @@ export class SceneSimulation {
       characters: [],
       conversations: [],
       lastPairTalk: {},
+      tokenLedger: [],
+      visitors: 0,
+      llmAvailable: true,
     };
     for (const member of spec.cast) {
       const character = known.get(member.id);
@@ -56,7 +61,8 @@ export class SceneSimulation {
   static restore(spec: SceneSpec, saved: SceneState, characters: CharacterSpec[], options: Partial<SimOptions> = {}, tick = saved.tick): SceneSimulation {
     const sim = new SceneSimulation({ ...spec, cast: [] }, [], options);
     const known = new Map(characters.map((c) => [c.id, c]));
-    sim.state = structuredClone({ ...saved, conversations: [], tick });
+    // Spending stays on the books across a restart; audience and LLM state are re-told.
+    sim.state = structuredClone({ ...saved, conversations: [], tick, tokenLedger: saved.tokenLedger ?? [], visitors: 0, llmAvailable: true });
     sim.state.characters = sim.state.characters.filter((c) => known.has(c.id) && sim.world.isWalkable(c.x, c.y));
     for (const c of sim.state.characters) {
       const spec = known.get(c.id)!;
@@ -114,6 +120,7 @@ export class SceneSimulation {
         events.push({ type: 'inputRejected', input: input.type, reason: error instanceof Error ? error.message : String(error) });
       }
     }
+    this.reportBudget(now, events);
     for (const conversation of [...this.state.conversations]) this.advanceConversation(conversation, now, events);
     for (const character of this.state.characters) {
       if (character.conversationId === null) this.advanceCharacter(character);
@@ -127,6 +134,8 @@ export class SceneSimulation {
   private applyInput(input: SimInput, now: number, events: SimEvent[]): void {
     switch (input.type) {
       case 'lineResult': {
+        // Tokens are spent even when the answer comes too late to be shown.
+        this.spend(now, input.meta);
         const conversation = this.findByOp(input.opId);
         if (!conversation || !conversation.pending) {
           events.push({ type: 'opDropped', opId: input.opId, reason: 'stale' });
@@ -185,11 +194,54 @@ export class SceneSimulation {
         character.home = input.character.home ?? null;
         return;
       }
+      case 'audience': {
+        if (!Number.isInteger(input.visitors) || input.visitors < 0) throw new Error(`visitors must be a whole number, got ${input.visitors}`);
+        this.state.visitors = input.visitors;
+        return;
+      }
+      case 'llmAvailability': {
+        this.state.llmAvailable = input.available === true;
+        return;
+      }
       default: {
         const unknown: { type?: unknown } = input;
         throw new Error(`unknown input type ${String(unknown.type)}`);
       }
     }
+  }
+
+  // ---- economy ------------------------------------------------------------------------
+
+  /** Books a line's tokens (prompt + completion from its meta) at clock time `now`. */
+  private spend(now: number, meta: Record<string, unknown> | null | undefined): void {
+    if (!meta) return;
+    const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
+    const tokens = count(meta.promptTokens) + count(meta.completionTokens);
+    if (tokens > 0) (this.state.tokenLedger ??= []).push([now, tokens]);
+  }
+
+  /** Tokens spent in the window ending at `now`; older entries are forgotten. */
+  tokensSpent(now: number): number {
+    const ledger = (this.state.tokenLedger ??= []);
+    const from = now - this.options.budgetWindowMs;
+    while (ledger.length > 0 && ledger[0][0] <= from) ledger.shift();
+    return ledger.reduce((sum, [, tokens]) => sum + tokens, 0);
+  }
+
+  budgetExhausted(now: number): boolean {
+    return this.options.budgetTokens > 0 && this.tokensSpent(now) >= this.options.budgetTokens;
+  }
+
+  private reportBudget(now: number, events: SimEvent[]): void {
+    const exhausted = this.budgetExhausted(now);
+    if (exhausted === this.budgetWasExhausted) return;
+    this.budgetWasExhausted = exhausted;
+    events.push({ type: 'budget', exhausted, spent: this.tokensSpent(now), limit: this.options.budgetTokens });
+  }
+
+  /** Nobody watching: conversations are rarer and cooldowns longer, by this factor. */
+  private get slowdown(): number {
+    return (this.state.visitors ?? 0) > 0 ? 1 : Math.max(1, this.options.unwatchedSlowdown);
   }
 
   private findByOp(opId: string): ConversationState | undefined {
@@ -249,6 +301,9 @@ export class SceneSimulation {
       conversation.endAfterShown = 'goodbye';
     } else if (conversation.turns >= this.options.maxTurns) {
       conversation.endAfterShown = 'max-turns';
+    } else if (this.budgetExhausted(now)) {
+      // The budget is spent: this line is the last one asked for until the window frees.
+      conversation.endAfterShown = 'budget';
     } else {
       // Ask for the reply now, while this line is being read, to hide the model's latency.
       const next = conversation.participants[0] === line.speakerId ? conversation.participants[1] : conversation.participants[0];
@@ -301,7 +356,7 @@ export class SceneSimulation {
       if (!character) continue;
       character.conversationId = null;
       character.action = 'idle';
-      character.cooldownUntilTick = tick + this.options.cooldownTicks;
+      character.cooldownUntilTick = tick + this.options.cooldownTicks * this.slowdown;
       character.idleUntilTick = tick + this.rng.int(1, 4);
     }
     this.state.lastPairTalk[pairKey(conversation.participants[0], conversation.participants[1])] = tick;
@@ -316,6 +371,8 @@ export class SceneSimulation {
   }
 
   private startConversations(now: number, events: SimEvent[]): void {
+    // No conversation starts while its lines could not be paid for or served.
+    if (this.state.llmAvailable === false || this.budgetExhausted(now)) return;
     const free = this.state.characters.filter((c) => this.isFree(c));
     for (let i = 0; i < free.length; i++) {
       const a = free[i];
@@ -327,7 +384,7 @@ export class SceneSimulation {
         const lastTalk = this.state.lastPairTalk[pairKey(a.id, b.id)];
         if (lastTalk !== undefined && this.state.tick - lastTalk < this.options.pairCooldownTicks) continue;
         const deliberate = a.approaching === b.id || b.approaching === a.id;
-        if (!deliberate && !this.rng.chance(this.options.meetChancePerTick)) continue;
+        if (!deliberate && !this.rng.chance(this.options.meetChancePerTick / this.slowdown)) continue;
         const initiator = b.approaching === a.id ? b : a;
         this.beginConversation(initiator, initiator === a ? b : a, now, events);
       }
@@ -391,7 +448,7 @@ export class SceneSimulation {
 
   private chooseDestination(c: CharacterState): void {
     c.approaching = null;
-    if (this.isFree(c) && this.rng.chance(this.options.approachChance)) {
+    if (this.isFree(c) && this.rng.chance(this.options.approachChance / this.slowdown)) {
       const candidates = this.state.characters.filter((o) => {
         if (o === c || !this.isFree(o)) return false;
         const last = this.state.lastPairTalk[pairKey(c.id, o.id)];

@@ -3,7 +3,7 @@
 export type Point = readonly [number, number];
 export type Direction = 'up' | 'down' | 'left' | 'right';
 export type CharacterAction = 'idle' | 'walking' | 'talking' | 'thinking';
-export type EndReason = 'goodbye' | 'max-turns' | 'timeout' | 'error' | 'left' | 'interrupted' | 'paused';
+export type EndReason = 'goodbye' | 'max-turns' | 'timeout' | 'error' | 'left' | 'interrupted' | 'paused' | 'budget';
 
 export interface CastMember {
   id: string;
@@ -54,6 +54,19 @@ export interface SimOptions {
   idleTicks: [number, number];
   /** Lines of the current conversation handed to the agent with each request. */
   historyLines: number;
+  /**
+   * LLM tokens (prompt + completion, from each line's meta) a scene may spend per
+   * `budgetWindowMs`; once spent it starts no conversation and asks for no further line
+   * until old spending leaves the window. 0: no budget.
+   */
+  budgetTokens: number;
+  /** Length of the sliding budget window, in clock milliseconds. */
+  budgetWindowMs: number;
+  /**
+   * While nobody watches (visitors 0), conversations start this many times less often and
+   * cooldowns last this many times longer: LLM calls nobody reads are mostly saved. 1: off.
+   */
+  unwatchedSlowdown: number;
 }
 
 export const DEFAULT_SIM_OPTIONS: SimOptions = {
@@ -71,6 +84,9 @@ export const DEFAULT_SIM_OPTIONS: SimOptions = {
   maxReadingMs: 9_000,
   idleTicks: [4, 14],
   historyLines: 8,
+  budgetTokens: 0,
+  budgetWindowMs: 3_600_000,
+  unwatchedSlowdown: 1,
 };
 
 export interface LineRecord {
@@ -139,6 +155,12 @@ export interface SceneState {
   conversations: ConversationState[];
   /** Pair key "a|b" (sorted ids) to the tick their last conversation ended. */
   lastPairTalk: Record<string, number>;
+  /** Tokens spent inside the budget window: [clock ms, tokens], oldest first. */
+  tokenLedger?: [number, number][];
+  /** Visitors watching, as last told by an `audience` input. */
+  visitors?: number;
+  /** false while the LLM is known to be down (and no fallback): no conversation starts. */
+  llmAvailable?: boolean;
 }
 
 /** The part of a character visitors see. */
@@ -165,7 +187,11 @@ export type SimInput =
   | { type: 'lineFailed'; opId: string; error: string }
   | { type: 'characterJoined'; character: CharacterSpec; x: number; y: number }
   | { type: 'characterLeft'; characterId: string }
-  | { type: 'characterUpdated'; character: CharacterSpec };
+  | { type: 'characterUpdated'; character: CharacterSpec }
+  /** How many visitors watch the scene now; nobody watching slows conversations down. */
+  | { type: 'audience'; visitors: number }
+  /** Whether line requests can currently be served; while not, no conversation starts. */
+  | { type: 'llmAvailability'; available: boolean };
 
 export type SimEvent =
   | { type: 'conversationStarted'; conversationId: string; participants: [string, string]; place: string | null; tick: number }
@@ -195,7 +221,9 @@ export type SimEvent =
   | { type: 'typing'; conversationId: string; characterId: string }
   | { type: 'conversationEnded'; conversationId: string; participants: [string, string]; reason: EndReason; tick: number }
   | { type: 'opDropped'; opId: string; reason: 'stale' | 'timeout' | 'failed' }
-  | { type: 'inputRejected'; input: SimInput['type']; reason: string };
+  | { type: 'inputRejected'; input: SimInput['type']; reason: string }
+  /** The token budget was spent (`exhausted: true`) or freed again by the sliding window. */
+  | { type: 'budget'; exhausted: boolean; spent: number; limit: number };
 
 export interface TickResult {
   tick: number;

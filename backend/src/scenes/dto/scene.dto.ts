@@ -45,6 +45,12 @@ export class SnapshotCharacterDto {
   @ApiPropertyOptional({ nullable: true, type: String }) conversationId: string | null;
 }
 
+export class SceneUsageDto {
+  @ApiProperty() promptTokens: number;
+  @ApiProperty() completionTokens: number;
+  @ApiProperty({ description: 'lines stored for the scene' }) lines: number;
+}
+
 export class SceneSnapshotDto {
   @ApiProperty() id: string;
   @ApiProperty() name: string;
@@ -57,4 +63,5 @@ export class SceneSnapshotDto {
   @ApiProperty({ type: [SnapshotCharacterDto] }) characters: SnapshotCharacterDto[];
   @ApiProperty({ type: 'array', items: { type: 'object' } }) conversations: unknown[];
   @ApiProperty() visitorCount: number;
+  @ApiProperty({ type: () => SceneUsageDto, description: 'LLM tokens spent on the lines stored for this scene' }) usage: SceneUsageDto;
 }
