@@ -170,16 +170,28 @@ export class DialogueService {
   private async withRetries(request: LineRequest, modelName: string, overall: AbortSignal, external?: AbortSignal): Promise<{ line: GeneratedLine; outcome: 'ok' | 'recovered'; usage: GeneratedLine['usage'] }> {
     const started = performance.now();
     for (let attempt = 0; ; attempt++) {
-      const attemptTimeout = AbortSignal.timeout(this.config.llm.timeoutMs);
-      const signal = AbortSignal.any([overall, attemptTimeout]);
-      const context: CallContext = { signal };
+      // LLM_TIMEOUT_MS is time with the provider, so it starts when a slot is granted;
+      // waiting for a slot is bounded by the line's overall budget alone.
+      const slot: { timeout: AbortSignal | null } = { timeout: null };
+      const context: CallContext = { signal: overall };
       try {
-        const result = await this.limiter.run(request.sceneId, () => callContext.run(context, () => raceAbort(this.callOnce(request, modelName, signal), signal)), signal);
+        const result = await this.limiter.run(
+          request.sceneId,
+          () => {
+            slot.timeout = AbortSignal.timeout(this.config.llm.timeoutMs);
+            const signal = AbortSignal.any([overall, slot.timeout]);
+            context.signal = signal;
+            return callContext.run(context, () => raceAbort(this.callOnce(request, modelName, signal), signal));
+          },
+          overall,
+        );
         return { ...result, line: { ...result.line, latencyMs: Math.round(performance.now() - started) } };
       } catch (error) {
         if (error instanceof LineGenerationError) throw error;
         if (external?.aborted) throw new LineGenerationError('aborted', 'cancelled');
-        const fault: Fault = attemptTimeout.aborted || overall.aborted ? { kind: 'timeout', status: null, retryable: false, retryAfterMs: null } : describeFault(error, context);
+        // Never reached the provider: the line's budget ran out in the queue. Not a provider fault.
+        if (slot.timeout === null) throw new LineGenerationError('timeout', `no free LLM slot within ${this.lineBudgetMs} ms`);
+        const fault: Fault = slot.timeout.aborted || overall.aborted ? { kind: 'timeout', status: null, retryable: false, retryAfterMs: null } : describeFault(error, context);
         this.status.fault(fault.kind);
         const message = fault.kind === 'timeout' ? `no answer within ${this.config.llm.timeoutMs} ms` : this.safeMessage(error);
         if (fault.kind !== 'timeout') this.logger.warn(`LLM call to ${modelName} failed (${fault.kind}${fault.status ? ` ${fault.status}` : ''}): ${message}`);
