@@ -114,7 +114,8 @@ try {
       if (speaker.id === SUBJECT) {
         ours.push(line.usage.promptTokens);
         const all = everything.get(pair(speaker.id, partner.id)) ?? [];
-        const unbounded = dialogue.buildMessages({ ...request, memories: all.length > 0 ? [`Everything you ever said to each other: ${all.join('; ')}`] : [] });
+        // One memory per past line: the template caps each memory's length, not their number.
+        const unbounded = dialogue.buildMessages({ ...request, memories: all });
         naive.push(Math.ceil(unbounded.reduce((n, m) => n + String(m.content).length, 0) / 4));
       }
       inputs.push({ type: 'lineResult', opId: event.opId, say: line.say, emotion: line.emotion, action: line.action ?? null, endConversation: line.endConversation });
