@@ -2,6 +2,12 @@ import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Subject, filter, map, type Observable } from 'rxjs';
 import type { SceneStreamEvent, ServerEventName, ServerEventPayloads } from '../contract/events.js';
 
+/**
+ * Visitor counts are announced at most this often per scene. Announcing every join to
+ * the whole room costs N² messages when N viewers arrive together (a link shared in chat).
+ */
+export const VISITORS_ANNOUNCE_MS = 250;
+
 export interface RoutedSceneEvent {
   sceneId: string;
   event: SceneStreamEvent;
@@ -17,6 +23,7 @@ export class SceneEventsService implements OnApplicationShutdown {
   private readonly subject = new Subject<RoutedSceneEvent>();
   private readonly visitors = new Map<string, number>();
   private readonly drainers: (() => Promise<void>)[] = [];
+  private readonly announceTimers = new Map<string, NodeJS.Timeout>();
 
   /**
    * Completes every stream, so open SSE responses end and the HTTP server can close.
@@ -24,6 +31,8 @@ export class SceneEventsService implements OnApplicationShutdown {
    * (conversations ended as interrupted) still reach viewers; again here as a backstop.
    */
   complete(): void {
+    for (const timer of this.announceTimers.values()) clearTimeout(timer);
+    this.announceTimers.clear();
     this.subject.complete();
   }
 
@@ -65,6 +74,17 @@ export class SceneEventsService implements OnApplicationShutdown {
     const count = Math.max(0, this.visitorCount(sceneId) + delta);
     if (count === 0) this.visitors.delete(sceneId);
     else this.visitors.set(sceneId, count);
+    // The first change is announced at once; changes right after it are folded into one
+    // announcement of the count as it stands when the window closes.
+    if (this.announceTimers.has(sceneId)) return;
     this.publish(sceneId, 'scene:visitors', { sceneId, count });
+    this.announceTimers.set(
+      sceneId,
+      setTimeout(() => {
+        this.announceTimers.delete(sceneId);
+        const now = this.visitorCount(sceneId);
+        if (now !== count) this.changeVisitors(sceneId, 0);
+      }, VISITORS_ANNOUNCE_MS).unref(),
+    );
   }
 }

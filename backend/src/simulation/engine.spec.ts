@@ -114,6 +114,23 @@ describe('SceneSimulation', () => {
     expect(ended.tick * TICK_MS).toBeGreaterThanOrEqual(lines[3].at + 500);
   });
 
+  it('shows the next line at the tick nearest to the end of the reading time', () => {
+    // Reading time 2,100 ms with 500 ms ticks: due at the tick 2,000 ms on, not 2,500.
+    const sim = new SceneSimulation(SPEC, CHARACTERS, { tickMs: 500, meetChancePerTick: 1, minReadingMs: 2_100, maxReadingMs: 2_100 });
+    const shown: number[] = [];
+    let pending: Requested | undefined;
+    for (let t = 1; t <= 30 && shown.length < 3; t++) {
+      const inputs: SimInput[] = pending ? [{ type: 'lineResult', opId: pending.opId, say: 'A line.', emotion: 'calm', endConversation: false }] : [];
+      pending = undefined;
+      const result = sim.tick(t * 500, inputs);
+      for (const e of result.events) {
+        if (e.type === 'lineShown') shown.push(e.at);
+        if (e.type === 'lineRequested') pending = e;
+      }
+    }
+    expect(shown.slice(1).map((at, i) => at - shown[i])).toEqual([2_000, 2_000]);
+  });
+
   it('ends after the maximum number of turns', () => {
     const sim = new SceneSimulation(SPEC, CHARACTERS, { ...fastOptions, meetChancePerTick: 1, maxTurns: 3 });
     const all = events(runWithFakeAgent(sim, 60, 1, () => ({ endConversation: false })));

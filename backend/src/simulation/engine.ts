@@ -257,7 +257,9 @@ export class SceneSimulation {
       this.retryOrEnd(conversation, now, events, 'timeout');
       if (!this.state.conversations.includes(conversation)) return;
     }
-    if (now < conversation.showUntil) return;
+    // Due at the tick nearest to the end of the reading time, not the first tick after it:
+    // waiting for the next tick would add half a tick to every line on average.
+    if (now + this.options.tickMs / 2 < conversation.showUntil) return;
     if (conversation.endAfterShown) {
       this.endConversation(conversation, conversation.endAfterShown, events);
       return;
