@@ -1,0 +1,586 @@
+/**
+ * The live view at /scene/:id: socket.io connection (join, re-join, gap fill), the Phaser
+ * stage (loaded on demand), the DOM overlay, the transcript, the cast and the character card.
+ */
+import { io, type Socket } from 'socket.io-client';
+import {
+  ClientEvents,
+  ServerEvents,
+  type ClientToServerEvents,
+  type JoinAck,
+  type LinePayload,
+  type SceneSnapshot,
+  type SceneStatus,
+  type ServerEventPayloads,
+  type ServerToClientEvents,
+  type SnapshotCharacter,
+} from '../../../backend/src/contract/events';
+import { readableOnDark, readableOnLight } from '../art/palette';
+import { moodIconUrl, portrait } from '../art/sprites';
+import { el, getJson, header, plural } from '../dom';
+import type { Stage } from '../game/stage';
+import { readingMs, type Rect } from './bubbles';
+import { CharacterCard } from './card';
+import { Overlay, type StageFrame, type VisibleBubble } from './overlay';
+import { Transcript } from './transcript';
+
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
+
+/** What tests and curious visitors can read from the console: `window.__pixeltales.state()`. */
+export interface DebugState {
+  sceneId: string;
+  connection: ConnectionState;
+  joins: number;
+  tick: number;
+  status: SceneStatus | null;
+  visitors: number;
+  renderer: string | null;
+  zoom: number;
+  selected: string | null;
+  transcript: number[];
+  bubbles: (VisibleBubble & { page: Rect })[];
+  characters: { id: string; name: string; x: number; y: number; action: string; mood: string; page: { x: number; y: number } | null }[];
+}
+
+declare global {
+  interface Window {
+    __pixeltales?: { state: () => DebugState; ready: boolean; firstFrameAt?: number };
+  }
+}
+
+type PendingEvent = { [K in keyof ServerEventPayloads]: { name: K; payload: ServerEventPayloads[K] } }[keyof ServerEventPayloads];
+
+const CONNECTION_TEXT: Record<ConnectionState, string> = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline, retrying…',
+};
+
+const TYPING_MS = 20_000;
+
+export function showScene(app: HTMLElement, sceneId: string): void {
+  // ---- DOM -------------------------------------------------------------------------------
+  const bar = header('scene');
+  const title = el('h1', 'scene-name', 'Loading…');
+  const paused = el('span', 'badge paused', 'Paused');
+  paused.hidden = true;
+  const conn = el('span', 'conn');
+  conn.setAttribute('role', 'status');
+  const connText = el('span', 'conn-text');
+  conn.append(el('i', 'dot'), connText);
+  const visitors = el('span', 'visitors');
+  const info = el('div', 'bar-info');
+  info.append(title, paused, conn, visitors);
+  bar.insertBefore(info, bar.lastChild);
+
+  const stageBox = el('div', 'stage');
+  const canvasBox = el('div', 'canvas-box');
+  const notice = el('div', 'notice', 'Connecting to the scene…');
+  const zoomIn = el('button', 'zoom-in', '+');
+  const zoomOut = el('button', 'zoom-out', '−');
+  const zoomFit = el('button', 'zoom-fit', 'Fit');
+  zoomIn.setAttribute('aria-label', 'Zoom in');
+  zoomOut.setAttribute('aria-label', 'Zoom out');
+  zoomFit.setAttribute('aria-label', 'Fit the map');
+  const controls = el('div', 'zoom');
+  for (const b of [zoomIn, zoomOut, zoomFit]) {
+    b.type = 'button';
+    controls.append(b);
+  }
+  stageBox.append(canvasBox);
+  const overlay = new Overlay(stageBox);
+  const card = new CharacterCard(() => select(null));
+  stageBox.append(controls, card.root, notice);
+
+  const side = el('aside', 'side');
+  const castList = el('ul', 'cast');
+  castList.setAttribute('aria-label', 'Cast');
+  const scroller = el('div', 'transcript-scroll');
+  const earlier = el('button', 'earlier', 'Earlier lines');
+  earlier.type = 'button';
+  earlier.hidden = true;
+  const speakerOf = (id: string) => {
+    const c = chars.get(id);
+    return { name: c?.name ?? id, color: c ? readableOnDark(c.sprite.shirt) : '#c0cbdc' };
+  };
+  const transcript = new Transcript(speakerOf);
+  const empty = el('p', 'empty', 'Nobody has said anything yet. Give them a moment.');
+  scroller.append(earlier, transcript.root, empty);
+  const transcriptTitle = el('h2', 'side-title', 'Transcript');
+  side.append(el('h2', 'side-title visually-hidden', 'Cast'), castList, transcriptTitle, scroller);
+
+  const status = el('div', undefined);
+  status.id = 'pt-status';
+  status.hidden = true;
+  const main = el('main', 'live');
+  main.append(stageBox, side);
+  app.replaceChildren(bar, main, status);
+  document.body.classList.add('live-page');
+
+  // ---- State -----------------------------------------------------------------------------
+  const chars = new Map<string, SnapshotCharacter>();
+  const conversations = new Map<string, string[]>();
+  const typingUntil = new Map<string, number>();
+  const bubbled = new Set<number>();
+  let snapshot: SceneSnapshot | null = null;
+  let connection: ConnectionState = 'connecting';
+  let joins = 0;
+  let joining = false;
+  let tick = 0;
+  let visitorCount = 0;
+  let sceneStatus: SceneStatus | null = null;
+  let selected: string | null = null;
+  let focusConversation: string | null = null;
+  let focusSpokeAt = 0;
+  let stage: Stage | null = null;
+  let lastFrame: StageFrame | null = null;
+  let pending: PendingEvent[] = [];
+  let castKey = '';
+
+  const setConnection = (state: ConnectionState) => {
+    connection = state;
+    conn.dataset.state = state;
+    connText.textContent = CONNECTION_TEXT[state];
+    status.dataset.connection = state;
+  };
+  setConnection('connecting');
+
+  const setVisitors = (n: number) => {
+    visitorCount = n;
+    visitors.textContent = `${plural(n, 'viewer')} watching`;
+    visitors.dataset.count = String(n);
+  };
+
+  const setStatus = (s: SceneStatus) => {
+    sceneStatus = s;
+    paused.hidden = s !== 'paused';
+  };
+
+  const say = (line: LinePayload, remaining?: number) => {
+    if (bubbled.has(line.lineId)) return;
+    bubbled.add(line.lineId);
+    if (bubbled.size > 500) bubbled.delete(bubbled.values().next().value!);
+    overlay.speech.push(line, performance.now(), remaining);
+  };
+
+  /** Lines that were said so recently that their bubble would still be up. */
+  const sayIfRecent = (line: LinePayload) => {
+    const left = readingMs(line.text) - (Date.now() - line.at);
+    if (left > 500) say(line, left);
+  };
+
+  const partnersOf = (id: string): string[] => {
+    const c = chars.get(id);
+    const participants = (c?.conversationId && conversations.get(c.conversationId)) || [...conversations.values()].find((p) => p.includes(id)) || [];
+    return participants.filter((p) => p !== id).map((p) => chars.get(p)?.name ?? p);
+  };
+
+  const refreshCard = () => {
+    const c = selected ? chars.get(selected) : undefined;
+    if (!c) {
+      card.hide();
+      return;
+    }
+    card.show(c, readableOnDark(c.sprite.shirt), partnersOf(c.id));
+  };
+
+  const refreshCast = () => {
+    const key = JSON.stringify([...chars.values()].map((c) => [c.id, c.name, c.sprite, c.mood, c.action, selected === c.id]));
+    if (key === castKey) return;
+    const rebuild = castKey === '' || JSON.stringify([...chars.values()].map((c) => [c.id, c.name, c.sprite])) !== castList.dataset.key;
+    castKey = key;
+    if (rebuild) {
+      castList.dataset.key = JSON.stringify([...chars.values()].map((c) => [c.id, c.name, c.sprite]));
+      castList.replaceChildren(
+        ...[...chars.values()].map((c) => {
+          const button = el('button', 'cast-member');
+          button.type = 'button';
+          button.dataset.characterId = c.id;
+          const name = el('span', 'name', c.name);
+          name.style.color = readableOnDark(c.sprite.shirt);
+          const mood = document.createElement('img');
+          mood.className = 'pixel mood';
+          mood.alt = '';
+          mood.width = 18;
+          mood.height = 18;
+          const doing = el('span', 'doing');
+          button.append(portrait(c.sprite), name, mood, doing);
+          const item = el('li');
+          item.append(button);
+          return item;
+        }),
+      );
+    }
+    for (const button of castList.querySelectorAll<HTMLButtonElement>('.cast-member')) {
+      const c = chars.get(button.dataset.characterId ?? '');
+      if (!c) continue;
+      button.setAttribute('aria-pressed', String(selected === c.id));
+      const mood = button.querySelector<HTMLImageElement>('.mood')!;
+      if (mood.dataset.mood !== c.mood) {
+        mood.src = moodIconUrl(c.mood);
+        mood.dataset.mood = c.mood;
+        mood.title = c.mood;
+      }
+      button.querySelector('.doing')!.textContent = c.action === 'thinking' ? 'thinking…' : c.action;
+      button.title = `${c.name}: ${c.mood}, ${c.action}`;
+    }
+  };
+
+  const select = (id: string | null) => {
+    selected = id && chars.has(id) ? id : null;
+    stage?.select(selected);
+    refreshCard();
+    refreshCast();
+  };
+
+  castList.addEventListener('click', (e) => {
+    const button = (e.target as HTMLElement).closest<HTMLButtonElement>('.cast-member');
+    if (button) select(selected === button.dataset.characterId ? null : (button.dataset.characterId ?? null));
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && selected) select(null);
+  });
+  zoomIn.addEventListener('click', () => stage?.zoomBy(1));
+  zoomOut.addEventListener('click', () => stage?.zoomBy(-1));
+  zoomFit.addEventListener('click', () => stage?.resetView());
+
+  const overlayCharacters = () =>
+    [...chars.values()].map((c) => ({ id: c.id, name: c.name, mood: c.mood, colorOnDark: readableOnDark(c.sprite.shirt), colorOnLight: readableOnLight(c.sprite.shirt) }));
+
+  const updateFocus = () => {
+    const participants = focusConversation ? conversations.get(focusConversation) : undefined;
+    stage?.setFocus(participants ?? [...conversations.values()][0] ?? []);
+  };
+
+  const updateEmpty = () => {
+    empty.hidden = transcript.size > 0;
+  };
+
+  // ---- Applying what the server says --------------------------------------------------------
+  const applySnapshot = (snap: SceneSnapshot) => {
+    const mapChanged = !snapshot || JSON.stringify(snapshot.map) !== JSON.stringify(snap.map);
+    snapshot = snap;
+    tick = snap.tick;
+    title.textContent = snap.name;
+    document.title = `${snap.name} · PixelTales`;
+    setStatus(snap.status);
+    setVisitors(snap.visitorCount);
+    chars.clear();
+    for (const c of snap.characters) chars.set(c.id, { ...c });
+    conversations.clear();
+    for (const conv of snap.conversations) conversations.set(conv.id, conv.participants);
+    overlay.setCharacters(overlayCharacters());
+    transcript.refreshSpeakers();
+    for (const conv of snap.conversations) {
+      transcript.conversationStarted(conv.id, conv.participants);
+      transcript.add(conv.lines);
+      const last = conv.lines[conv.lines.length - 1];
+      if (last) sayIfRecent(last);
+      focusConversation = conv.id;
+    }
+    updateEmpty();
+    if (stage) {
+      if (mapChanged) stage.setMap(snap.map);
+      stage.setTickMs(snap.tickMs);
+      stage.sync(snap.characters);
+    }
+    updateFocus();
+    if (selected && !chars.has(selected)) select(null);
+    refreshCast();
+    refreshCard();
+    notice.hidden = true;
+  };
+
+  const handlers: { [K in keyof ServerEventPayloads]: (p: ServerEventPayloads[K]) => void } = {
+    'scene:tick': (p) => {
+      if (p.tick <= tick) return;
+      tick = p.tick;
+      let unknown = false;
+      for (const change of p.characters) {
+        const c = chars.get(change.id);
+        if (!c) {
+          unknown = true;
+          continue;
+        }
+        Object.assign(c, { x: change.x, y: change.y, direction: change.direction, action: change.action });
+        if (c.mood !== change.mood) {
+          c.mood = change.mood;
+          overlay.setMood(c.id, c.mood);
+        }
+      }
+      stage?.move(p.characters);
+      if (unknown) void resync();
+      refreshCast();
+      if (selected) refreshCard();
+    },
+    'conversation:started': (p) => {
+      conversations.set(p.conversationId, p.participants);
+      for (const id of p.participants) {
+        const c = chars.get(id);
+        if (c) c.conversationId = p.conversationId;
+      }
+      transcript.conversationStarted(p.conversationId, p.participants);
+      if (!focusConversation || !conversations.has(focusConversation) || performance.now() - focusSpokeAt > 6000) {
+        focusConversation = p.conversationId;
+        focusSpokeAt = performance.now();
+        updateFocus();
+      }
+      refreshCard();
+    },
+    'conversation:line': (p) => {
+      const fresh = transcript.add([p]);
+      updateEmpty();
+      typingUntil.delete(p.characterId);
+      const c = chars.get(p.characterId);
+      if (c && c.mood !== p.emotion) {
+        c.mood = p.emotion;
+        overlay.setMood(c.id, c.mood);
+        refreshCast();
+      }
+      if (fresh.length) say(p);
+      if (!conversations.has(p.conversationId)) conversations.set(p.conversationId, [p.characterId]);
+      // The camera stays with one conversation while it is lively, rather than hopping between two.
+      const now = performance.now();
+      if (p.conversationId === focusConversation || !focusConversation || !conversations.has(focusConversation) || now - focusSpokeAt > 6000) {
+        focusConversation = p.conversationId;
+        focusSpokeAt = now;
+        updateFocus();
+      }
+      if (selected) refreshCard();
+    },
+    'conversation:typing': (p) => {
+      typingUntil.set(p.characterId, performance.now() + TYPING_MS);
+    },
+    'conversation:ended': (p) => {
+      const participants = conversations.get(p.conversationId) ?? [];
+      conversations.delete(p.conversationId);
+      for (const id of participants) {
+        typingUntil.delete(id);
+        const c = chars.get(id);
+        if (c && c.conversationId === p.conversationId) c.conversationId = null;
+      }
+      transcript.conversationEnded(p.conversationId, p.reason);
+      if (focusConversation === p.conversationId) focusConversation = null;
+      updateFocus();
+      refreshCard();
+    },
+    'scene:visitors': (p) => setVisitors(p.count),
+    'scene:status': (p) => setStatus(p.status),
+  };
+
+  const dispatch = (event: PendingEvent) => {
+    if (event.payload.sceneId !== sceneId) return;
+    if (joining || !snapshot) {
+      // Between join and its answer: keep events for after the snapshot.
+      pending.push(event);
+      if (pending.length > 500) pending.shift();
+      return;
+    }
+    (handlers[event.name] as (p: typeof event.payload) => void)(event.payload);
+  };
+
+  // ---- History and the gap after a reconnect -------------------------------------------
+  const linesUrl = (limit: number, before?: number) => `/api/scenes/${encodeURIComponent(sceneId)}/lines?limit=${limit}${before ? `&before=${before}` : ''}`;
+
+  /** Reads history back to `since` (the last line seen before this join; 0: just recent history). */
+  const fillGap = async (since: number): Promise<void> => {
+    const limit = since === 0 ? 60 : 200;
+    const collected: LinePayload[] = [];
+    let before: number | undefined;
+    for (let page = 0; page < 10; page++) {
+      const rows = await getJson<LinePayload[]>(linesUrl(limit, before));
+      collected.push(...rows);
+      if (since === 0) earlier.hidden = rows.length < limit;
+      if (since === 0 || rows.length < limit || rows.some((r) => r.lineId <= since)) break;
+      before = rows[rows.length - 1].lineId;
+    }
+    const fresh = transcript.add(collected.filter((l) => l.sceneId === sceneId || !l.sceneId));
+    for (const line of fresh) sayIfRecent(line);
+    updateEmpty();
+  };
+
+  const fillGapWithRetry = async (joinNo: number, since: number): Promise<void> => {
+    for (let attempt = 0; attempt < 5 && joinNo === joins && socket.connected; attempt++) {
+      try {
+        await fillGap(since);
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 1000 * (attempt + 1)));
+      }
+    }
+  };
+
+  earlier.addEventListener('click', async () => {
+    earlier.disabled = true;
+    try {
+      const before = transcript.minId();
+      const rows = await getJson<LinePayload[]>(linesUrl(50, before || undefined));
+      const height = scroller.scrollHeight;
+      transcript.add(rows, { trim: false });
+      scroller.scrollTop += scroller.scrollHeight - height;
+      earlier.hidden = rows.length < 50;
+    } catch {
+      // Try again with the next click.
+    } finally {
+      earlier.disabled = false;
+    }
+  });
+
+  let resyncing = false;
+  const resync = async () => {
+    if (resyncing) return;
+    resyncing = true;
+    try {
+      applySnapshot(await getJson<SceneSnapshot>(`/api/scenes/${encodeURIComponent(sceneId)}`));
+    } catch {
+      // The next join or tick will try again.
+    } finally {
+      setTimeout(() => (resyncing = false), 2000);
+    }
+  };
+
+  // ---- The connection --------------------------------------------------------------------
+  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({
+    transports: ['websocket'],
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 3000,
+    timeout: 8000,
+  });
+
+  const join = () => {
+    joining = true;
+    pending = [];
+    socket.timeout(8000).emit(ClientEvents.Join, { sceneId }, (err: Error | null, ack?: JoinAck) => {
+      if (err || !ack) {
+        joining = false;
+        if (socket.connected) setTimeout(join, 1500);
+        return;
+      }
+      if (!ack.ok) {
+        joining = false;
+        if (ack.error.code === 'NOT_FOUND' || /not found/i.test(ack.error.message)) {
+          if (snapshot) {
+            setTimeout(() => socket.connected && join(), 2000);
+            return;
+          }
+          title.textContent = 'Scene not found';
+          side.hidden = true;
+          controls.hidden = true;
+          notice.replaceChildren(el('p', undefined, ack.error.message), Object.assign(el('a', undefined, 'Back to all scenes'), { href: '/' }));
+          notice.hidden = false;
+          socket.close();
+          setConnection('offline');
+          connText.textContent = 'Not found';
+          return;
+        }
+        setTimeout(() => socket.connected && join(), 2000);
+        return;
+      }
+      joins += 1;
+      status.dataset.joins = String(joins);
+      // What we had before this join: the snapshot may bring newer lines, the gap is before them.
+      const since = transcript.maxId();
+      applySnapshot(ack.snapshot);
+      joining = false;
+      const queued = pending;
+      pending = [];
+      for (const event of queued) dispatch(event);
+      setConnection('live');
+      void fillGapWithRetry(joins, since);
+    });
+  };
+
+  socket.on('connect', () => {
+    setConnection(snapshot ? 'reconnecting' : 'connecting');
+    join();
+  });
+  socket.on('disconnect', (reason) => {
+    joining = false;
+    setConnection('reconnecting');
+    for (const id of typingUntil.keys()) typingUntil.delete(id);
+    // A server that closes the socket itself (shutting down) is not retried by socket.io.
+    if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 1000);
+  });
+  socket.on('connect_error', () => {
+    if (connection !== 'offline') setConnection(snapshot ? 'reconnecting' : 'connecting');
+  });
+  socket.io.on('reconnect_attempt', (n) => {
+    if (n >= 4) setConnection('offline');
+  });
+  window.addEventListener('online', () => {
+    if (!socket.connected) socket.connect();
+  });
+  for (const name of Object.values(ServerEvents)) {
+    socket.on(name, (payload: ServerEventPayloads[typeof name]) => dispatch({ name, payload } as PendingEvent));
+  }
+
+  // ---- The stage, loaded on demand ----------------------------------------------------------
+  const onFrame = (frame: StageFrame) => {
+    lastFrame = frame;
+    // The first frame with the scene in it (the benchmark's "time to first frame").
+    if (snapshot && stage && window.__pixeltales && !window.__pixeltales.ready) {
+      window.__pixeltales.firstFrameAt = performance.now();
+      window.__pixeltales.ready = true;
+    }
+    const now = performance.now();
+    for (const c of chars.values()) {
+      const thinking = c.action === 'thinking' || (typingUntil.get(c.id) ?? 0) > now;
+      overlay.setThinking(c.id, thinking);
+      stage?.setEmphasis(c.id, overlay.speech.speaking(c.id) ? 'talking' : thinking ? 'thinking' : null);
+    }
+    overlay.render(frame, now);
+  };
+
+  import('../game/stage')
+    .then(({ createStage }) => createStage({ parent: canvasBox, tickMs: snapshot?.tickMs ?? 500, onFrame, onPick: (id) => select(id) }))
+    .then((created) => {
+      stage = created;
+      status.dataset.renderer = created.info().renderer;
+      if (snapshot) {
+        created.setMap(snapshot.map);
+        created.setTickMs(snapshot.tickMs);
+        created.sync([...chars.values()]);
+        created.select(selected);
+        updateFocus();
+      }
+    })
+    .catch((err: unknown) => {
+      notice.replaceChildren(el('p', undefined, `The scene could not be drawn: ${err instanceof Error ? err.message : String(err)}`));
+      notice.hidden = false;
+    });
+
+  // ---- For tests and the curious ----------------------------------------------------------
+  window.__pixeltales = {
+    ready: false,
+    state: () => {
+      const box = stageBox.getBoundingClientRect();
+      const frameChars = new Map((lastFrame?.characters ?? []).map((c) => [c.id, c]));
+      return {
+        sceneId,
+        connection,
+        joins,
+        tick,
+        status: sceneStatus,
+        visitors: visitorCount,
+        renderer: stage?.info().renderer ?? null,
+        zoom: stage?.info().zoom ?? 0,
+        selected,
+        transcript: transcript.ids(),
+        bubbles: overlay.bubblesShown().map((b) => ({ ...b, page: { x: b.rect.x + box.left, y: b.rect.y + box.top, w: b.rect.w, h: b.rect.h } })),
+        characters: [...chars.values()].map((c) => {
+          const f = frameChars.get(c.id);
+          return {
+            id: c.id,
+            name: c.name,
+            x: c.x,
+            y: c.y,
+            action: c.action,
+            mood: c.mood,
+            page: f?.onScreen ? { x: box.left + f.footX, y: box.top + (f.headY + f.footY) / 2 } : null,
+          };
+        }),
+      };
+    },
+  };
+}
