@@ -1,19 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { LinePayload, SceneSummary } from '../../backend/src/contract/events.js';
+import type { SceneSummary } from '../../backend/src/contract/events.js';
 import { spawnServer, tempDir, waitFor, type ServerProcess } from '../support/app.js';
+import { allLines } from '../support/lines.js';
 import { RecordingClient } from '../support/socket.js';
-
-async function allLines(url: string, sceneId: string): Promise<LinePayload[]> {
-  const all: LinePayload[] = [];
-  let before: number | undefined;
-  for (;;) {
-    const page = (await (await fetch(`${url}/api/scenes/${sceneId}/lines?limit=200${before ? `&before=${before}` : ''}`)).json()) as LinePayload[];
-    all.push(...page);
-    if (page.length < 200) return all;
-    before = page[page.length - 1].lineId;
-  }
-}
 
 async function sceneTick(url: string): Promise<number> {
   const scenes = (await (await fetch(`${url}/api/scenes`)).json()) as SceneSummary[];
