@@ -17,7 +17,7 @@ import {
   type ValidationError,
 } from 'class-validator';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import type { CharacterPalette } from '../contract/events.js';
+import type { CharacterData, CharacterPalette } from '../contract/events.js';
 
 export const CHARACTER_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const COLOR = /^#[0-9a-fA-F]{6}$/;
@@ -95,22 +95,8 @@ export class CharacterFrontMatterDto {
   card?: Record<string, unknown>;
 }
 
-export interface CharacterDefinition {
-  id: string;
-  name: string;
-  sprite: CharacterPalette;
-  traits: string[];
-  home: string | null;
-  topics: string[];
-  voice: string[];
-  model: string | null;
-  temperature: number | null;
-  relationships: Record<string, number>;
-  persona: string;
-  contentHash: string;
-  /** Card V2 fields kept for round-trips (see CharacterFrontMatterDto.card). */
-  card?: Record<string, unknown>;
-}
+/** The live definition of a character is exactly what the API shows of it. */
+export type CharacterDefinition = CharacterData;
 
 export class CharacterFileError extends Error {
   constructor(

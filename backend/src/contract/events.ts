@@ -38,6 +38,24 @@ export interface CharacterPalette {
   pants: string;
 }
 
+/** A character as GET /api/characters/:id returns it: its file's front matter and persona. */
+export interface CharacterData {
+  id: string;
+  name: string;
+  sprite: CharacterPalette;
+  traits: string[];
+  home: string | null;
+  topics: string[];
+  voice: string[];
+  model: string | null;
+  temperature: number | null;
+  relationships: Record<string, number>;
+  persona: string;
+  contentHash: string;
+  /** Card V2 fields kept for round-trips. */
+  card?: Record<string, unknown>;
+}
+
 /** What `scene:tick` carries of a character: the core's view of it, as is. */
 export type CharacterPosition = CharacterView;
 

@@ -1,5 +1,6 @@
 import './author.css';
 import { SPRITE_HEIGHT, SPRITE_WIDTH, spritePixel, type SpritePalette } from '../../../backend/src/characters/sprite-pattern';
+import type { CharacterData } from '../../../backend/src/contract/events';
 import { lineDiff } from './diff';
 
 /**
@@ -11,21 +12,7 @@ import { lineDiff } from './diff';
 const TOKEN_KEY = 'pixeltales.authorToken';
 const SPRITE_SCALE = 6;
 
-interface Character {
-  id: string;
-  name: string;
-  sprite: SpritePalette;
-  traits: string[];
-  home: string | null;
-  topics: string[];
-  voice: string[];
-  model: string | null;
-  temperature: number | null;
-  relationships: Record<string, number>;
-  persona: string;
-  contentHash: string;
-  card?: Record<string, unknown>;
-}
+type Character = CharacterData;
 
 interface Version {
   version: number;

@@ -40,23 +40,8 @@ export class CharacterDto {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Card V2 fields kept for round-trips' }) card?: Record<string, unknown>;
 
   static from(def: CharacterDefinition): CharacterDto {
-    const dto = new CharacterDto();
-    Object.assign(dto, {
-      id: def.id,
-      name: def.name,
-      sprite: { ...def.sprite },
-      traits: [...def.traits],
-      home: def.home,
-      topics: [...def.topics],
-      voice: [...def.voice],
-      model: def.model,
-      temperature: def.temperature,
-      relationships: { ...def.relationships },
-      persona: def.persona,
-      contentHash: def.contentHash,
-      ...(def.card ? { card: structuredClone(def.card) } : {}),
-    });
-    return dto;
+    // The definition is plain data: a deep copy is the mapping, and no caller shares its arrays.
+    return Object.assign(new CharacterDto(), structuredClone(def));
   }
 }
 
