@@ -109,10 +109,19 @@ function table(rows: BenchRow[]): string {
 }
 
 function consoleTable(rows: BenchRow[]): string {
-  const data = rows.map((r) => [r.section, r.metric, cell(r.value), cell(r.baseline), r.ratio === null ? '—' : `${fmt(r.ratio)}×`, r.target || '—', r.met === null ? '—' : r.met ? 'yes' : 'NO']);
+  const data = rows.map((r) => [
+    r.section,
+    r.metric,
+    cell(r.value),
+    cell(r.baseline),
+    r.ratio === null ? '—' : `${fmt(r.ratio)}×`,
+    r.target || '—',
+    r.met === null ? '—' : r.met ? 'yes' : 'NO',
+  ]);
   const head = ['#', 'metric', 'value', 'baseline', 'ratio', 'target', 'met'];
   const widths = head.map((h, i) => Math.max(h.length, ...data.map((d) => d[i].length)));
-  const fmtRow = (cells: string[]) => cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+  const fmtRow = (cells: string[]) =>
+    cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
   return [fmtRow(head), widths.map((w) => '─'.repeat(w)).join('  '), ...data.map(fmtRow)].join('\n');
 }
 
@@ -136,21 +145,32 @@ async function main(): Promise<void> {
   mkdirSync(join(ROOT, 'docs'), { recursive: true });
   const doc: string[] = [];
   doc.push('# Benchmarks', '');
-  doc.push(`Written by \`npm run bench\` on ${new Date().toISOString()} (whole run: ${seconds.toFixed(0)} s). Do not edit by hand: the notes on optimisations come from \`bench/optimisations.md\`.`, '');
+  doc.push(
+    `Written by \`npm run bench\` on ${new Date().toISOString()} (whole run: ${seconds.toFixed(0)} s). Do not edit by hand: the notes on optimisations come from \`bench/optimisations.md\`.`,
+    '',
+  );
   doc.push(`**Machine**: ${machine()}.`, '');
-  doc.push('Every figure sits next to a baseline measured in the same run, because these machines are noisy: read the ratios. "met" compares the value with the target of issue #7.', '');
+  doc.push(
+    'Every figure sits next to a baseline measured in the same run, because these machines are noisy: read the ratios. "met" compares the value with the target of issue #7.',
+    '',
+  );
   doc.push(table(rows), '');
   for (const r of results) if (r.error) doc.push(`> **${r.suite}** did not complete: ${r.error}`, '');
 
   const fanout = results.find((r) => r.suite === 'fanout');
   if (fanout?.series) {
     const s = fanout.series;
-    const svg = svgLineChart('conversation:line delivery latency vs viewers', 'viewers on one scene (N)', 'latency (ms)', [
-      { name: 'PixelTales p99', color: '#c0392b', points: s.appP99 ?? [] },
-      { name: 'PixelTales p50', color: '#e67e22', points: s.appP50 ?? [] },
-      { name: 'bare socket.io p99', color: '#2c3e50', points: s.bareP99 ?? [] },
-      { name: 'bare socket.io p50', color: '#7f8c8d', points: s.bareP50 ?? [] },
-    ]);
+    const svg = svgLineChart(
+      'conversation:line delivery latency vs viewers',
+      'viewers on one scene (N)',
+      'latency (ms)',
+      [
+        { name: 'PixelTales p99', color: '#c0392b', points: s.appP99 ?? [] },
+        { name: 'PixelTales p50', color: '#e67e22', points: s.appP50 ?? [] },
+        { name: 'bare socket.io p99', color: '#2c3e50', points: s.bareP99 ?? [] },
+        { name: 'bare socket.io p50', color: '#7f8c8d', points: s.bareP50 ?? [] },
+      ],
+    );
     if (svg) {
       writeFileSync(join(ROOT, 'docs/fanout-latency.svg'), svg);
       doc.push('## Fan-out latency', '', '![fan-out latency vs N](fanout-latency.svg)', '');

@@ -24,7 +24,9 @@ const minutes = Number(values.minutes);
 const viewerCount = Number(values.viewers);
 const sampleMs = Number(values['sample-seconds']) * 1000;
 if (!(minutes > 0) || !(viewerCount > 0) || !(sampleMs > 0)) {
-  process.stderr.write('usage: npm run soak -- --minutes N --viewers M [--url http://host:port] [--sample-seconds S]\n');
+  process.stderr.write(
+    'usage: npm run soak -- --minutes N --viewers M [--url http://host:port] [--sample-seconds S]\n',
+  );
   process.exit(2);
 }
 
@@ -35,7 +37,14 @@ async function startServer(): Promise<{ url: string; child: ChildProcess }> {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const child = spawn(process.execPath, [join(ROOT, 'dist/backend/src/main.js')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), DATA_DIR: dir, DATABASE_URL: `sqlite:${join(dir, 'soak.sqlite')}`, LOG_LEVEL: 'warn', RATE_LIMIT_SOCKET_EVENTS_PER_10S: '1000' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATA_DIR: dir,
+      DATABASE_URL: `sqlite:${join(dir, 'soak.sqlite')}`,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_SOCKET_EVENTS_PER_10S: '1000',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -75,7 +84,8 @@ async function main(): Promise<void> {
     viewers.push(socket);
   }
 
-  const rows: { minute: string; rssMb: string; heapMb: string; viewers: number; lines: number; disconnects: number }[] = [];
+  const rows: { minute: string; rssMb: string; heapMb: string; viewers: number; lines: number; disconnects: number }[] =
+    [];
   const started = Date.now();
   const sample = async () => {
     const text = await (await fetch(`${server.url}/metrics`)).text();
@@ -88,10 +98,15 @@ async function main(): Promise<void> {
       disconnects,
     };
     rows.push(row);
-    process.stdout.write(`${row.minute.padStart(6)} min  rss ${row.rssMb.padStart(7)} MB  heap ${row.heapMb.padStart(7)} MB  viewers ${row.viewers}/${viewerCount}  lines ${row.lines}  disconnects ${row.disconnects}\n`);
+    process.stdout.write(
+      `${row.minute.padStart(6)} min  rss ${row.rssMb.padStart(7)} MB  heap ${row.heapMb.padStart(7)} MB  viewers ${row.viewers}/${viewerCount}  lines ${row.lines}  disconnects ${row.disconnects}\n`,
+    );
   };
   await sample();
-  const timer = setInterval(() => void sample().catch((e: Error) => process.stderr.write(`sample failed: ${e.message}\n`)), sampleMs);
+  const timer = setInterval(
+    () => void sample().catch((e: Error) => process.stderr.write(`sample failed: ${e.message}\n`)),
+    sampleMs,
+  );
   await new Promise((r) => setTimeout(r, minutes * 60_000));
   clearInterval(timer);
   await sample();

@@ -5,7 +5,13 @@ import { spawn } from 'node:child_process';
 const children = [];
 function run(name, command, args) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
-  const prefix = (data) => data.toString().split('\n').filter(Boolean).map((l) => `[${name}] ${l}`).join('\n') + '\n';
+  const prefix = (data) =>
+    data
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => `[${name}] ${l}`)
+      .join('\n') + '\n';
   child.stdout.on('data', (d) => process.stdout.write(prefix(d)));
   child.stderr.on('data', (d) => process.stderr.write(prefix(d)));
   child.on('exit', (code) => {

@@ -15,7 +15,15 @@ import { chromium } from 'playwright-core';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]?.startsWith('--') ? 'true' : (all[i + 1] ?? 'true')]] : pairs), []),
+  process.argv
+    .slice(2)
+    .reduce(
+      (pairs, arg, i, all) =>
+        arg.startsWith('--')
+          ? [...pairs, [arg.slice(2), all[i + 1]?.startsWith('--') ? 'true' : (all[i + 1] ?? 'true')]]
+          : pairs,
+      [],
+    ),
 );
 const out = resolve(ROOT, args.out ?? 'docs/screenshot.png');
 const path = args.path ?? '/scene/town-square';
@@ -29,7 +37,16 @@ async function boot() {
   const port = String(20_000 + Math.floor(Math.random() * 20_000));
   const child = spawn(process.execPath, [join(ROOT, 'dist/backend/src/main.js')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', PORT: port, DATA_DIR: dir, SCENES_DIR: join(ROOT, 'data/scenes'), PROMPTS_DIR: join(ROOT, 'prompts'), DATABASE_URL: `sqlite:${join(dir, 'shot.sqlite')}`, AUTHOR_TOKEN: 'screenshot-only-token', LOG_LEVEL: 'warn' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: port,
+      DATA_DIR: dir,
+      SCENES_DIR: join(ROOT, 'data/scenes'),
+      PROMPTS_DIR: join(ROOT, 'prompts'),
+      DATABASE_URL: `sqlite:${join(dir, 'shot.sqlite')}`,
+      AUTHOR_TOKEN: 'screenshot-only-token',
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -58,7 +75,15 @@ async function boot() {
 const server = args.url ? { url: args.url, stop: async () => {} } : await boot();
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
 });
 try {
   const page = await browser.newPage({ viewport: { width, height }, deviceScaleFactor: Number(args.scale ?? 1) });
@@ -67,7 +92,11 @@ try {
   await page.goto(`${server.url}${path}`);
   if (path.startsWith('/scene/')) {
     await page.waitForFunction(() => window.__pixeltales?.state().renderer, null, { timeout: 30_000 });
-    if (args.zoom) await page.evaluate((z) => { for (let i = 0; i < 8; i++) document.querySelector('.zoom-out').click(); for (let i = 1; i < z; i++) document.querySelector('.zoom-in').click(); }, Number(args.zoom));
+    if (args.zoom)
+      await page.evaluate((z) => {
+        for (let i = 0; i < 8; i++) document.querySelector('.zoom-out').click();
+        for (let i = 1; i < z; i++) document.querySelector('.zoom-in').click();
+      }, Number(args.zoom));
     if (args.select) await page.click(`.cast-member[data-character-id="${args.select}"]`);
     const start = Date.now();
     let best = 0;

@@ -21,7 +21,6 @@ export interface CreateAppOptions {
   configure?: (module: ReturnType<typeof AppModule.forRoot>) => void;
 }
 
-
 /** Builds the whole app (HTTP, socket.io, viewer); `main.ts` and the tests both use it. */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestExpressApplication> {
   const env = options.env ?? process.env;
@@ -51,7 +50,12 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestExp
 
   const document = SwaggerModule.createDocument(
     app,
-    new DocumentBuilder().setTitle('PixelTales').setDescription('AI characters in live pixel-art scenes').setVersion('1').addBearerAuth().build(),
+    new DocumentBuilder()
+      .setTitle('PixelTales')
+      .setDescription('AI characters in live pixel-art scenes')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
 
@@ -66,7 +70,13 @@ function serveViewer(app: NestExpressApplication, dir: string): void {
   app.useStaticAssets(dir, { index: false, maxAge: '1h', immutable: false });
   const index = join(dir, 'index.html');
   app.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'GET' || req.path.startsWith('/api') || req.path.startsWith('/socket.io') || req.path === '/metrics') return next();
+    if (
+      req.method !== 'GET' ||
+      req.path.startsWith('/api') ||
+      req.path.startsWith('/socket.io') ||
+      req.path === '/metrics'
+    )
+      return next();
     if (req.path === '/' || req.path.startsWith('/scene/') || req.path === '/author') {
       res.setHeader('Cache-Control', 'no-cache');
       return res.sendFile(index);

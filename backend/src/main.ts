@@ -11,7 +11,9 @@ async function main(): Promise<void> {
   handleSignals(app, config.shutdownTimeoutMs);
   await app.listen(config.port);
   const url = await app.getUrl();
-  new Logger('PixelTales').log(`Serving on ${url.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost')} (model ${config.llm.model})`);
+  new Logger('PixelTales').log(
+    `Serving on ${url.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost')} (model ${config.llm.model})`,
+  );
 }
 
 /**

@@ -27,7 +27,8 @@ function open(url: string, sceneId: string, index: number): Promise<{ ok: boolea
     socket.onAny((name: string, payload: { at?: number }) => {
       if (!counting) return;
       messages++;
-      if (name === 'conversation:line' && typeof payload?.at === 'number' && latencies.length < MAX_SAMPLES) latencies.push(Date.now() - payload.at);
+      if (name === 'conversation:line' && typeof payload?.at === 'number' && latencies.length < MAX_SAMPLES)
+        latencies.push(Date.now() - payload.at);
       if (index === 0) trace.push({ t: Date.now() - windowStart, name, payload });
     });
     socket.once('connect_error', () => resolve({ ok: false }));
@@ -35,7 +36,9 @@ function open(url: string, sceneId: string, index: number): Promise<{ ok: boolea
       socket
         .timeout(30_000)
         .emitWithAck('scene:join', { sceneId })
-        .then((ack: { ok: boolean; snapshot?: unknown }) => resolve({ ok: ack.ok, snapshot: index === 0 ? ack.snapshot : undefined }))
+        .then((ack: { ok: boolean; snapshot?: unknown }) =>
+          resolve({ ok: ack.ok, snapshot: index === 0 ? ack.snapshot : undefined }),
+        )
         .catch(() => resolve({ ok: false }));
     });
   });
@@ -44,7 +47,12 @@ function open(url: string, sceneId: string, index: number): Promise<{ ok: boolea
 serveIpc(async (message) => {
   switch (message.type) {
     case 'connect': {
-      const { url, sceneId, count, perSecond } = message as unknown as { url: string; sceneId: string; count: number; perSecond: number };
+      const { url, sceneId, count, perSecond } = message as unknown as {
+        url: string;
+        sceneId: string;
+        count: number;
+        perSecond: number;
+      };
       const pending: Promise<{ ok: boolean; snapshot?: unknown }>[] = [];
       const started = Date.now();
       for (let i = 0; i < count; i++) {
@@ -54,7 +62,11 @@ serveIpc(async (message) => {
         pending.push(open(url, sceneId, sockets.length));
       }
       const results = await Promise.all(pending);
-      return { joined: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length, snapshot: results[0]?.snapshot ?? null };
+      return {
+        joined: results.filter((r) => r.ok).length,
+        failed: results.filter((r) => !r.ok).length,
+        snapshot: results[0]?.snapshot ?? null,
+      };
     }
     case 'window':
       messages = 0;

@@ -59,18 +59,30 @@ const server = createServer(async (req, res) => {
           choices: [
             {
               index: 0,
-              message: { role: 'assistant', content: null, tool_calls: [{ id: `call_${counter}`, type: 'function', function: { name: 'say_line', arguments: args } }] },
+              message: {
+                role: 'assistant',
+                content: null,
+                tool_calls: [
+                  { id: `call_${counter}`, type: 'function', function: { name: 'say_line', arguments: args } },
+                ],
+              },
               finish_reason: 'tool_calls',
             },
           ],
-          usage: { prompt_tokens: Math.ceil(promptChars / 4), completion_tokens: Math.ceil(args.length / 4), total_tokens: Math.ceil((promptChars + args.length) / 4) },
+          usage: {
+            prompt_tokens: Math.ceil(promptChars / 4),
+            completion_tokens: Math.ceil(args.length / 4),
+            total_tokens: Math.ceil((promptChars + args.length) / 4),
+          },
         }),
       );
     }, DELAY_MS);
     // A caller that gives up (abort) frees the timer.
     res.on('close', () => clearTimeout(timer));
   } catch (error) {
-    res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: (error as Error).message } }));
+    res
+      .writeHead(400, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ error: { message: (error as Error).message } }));
   }
 });
 

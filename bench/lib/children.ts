@@ -45,7 +45,11 @@ export function track(child: ChildProcess): ChildProcess {
 }
 
 /** Spawns `node <script>` with an IPC channel; stderr passes through for diagnostics. */
-export function spawnNode(script: string, args: string[] = [], options: SpawnOptions & { env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+export function spawnNode(
+  script: string,
+  args: string[] = [],
+  options: SpawnOptions & { env?: NodeJS.ProcessEnv } = {},
+): ChildProcess {
   return track(
     spawn(process.execPath, [script, ...args], {
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
@@ -106,7 +110,11 @@ export async function stop(child: ChildProcess, graceMs = 3_000): Promise<void> 
 }
 
 /** Serves IPC requests in a child: `handler(message)` returns the reply body. */
-export function serveIpc(handler: (message: { type: string } & Record<string, unknown>) => Promise<Record<string, unknown>> | Record<string, unknown>): void {
+export function serveIpc(
+  handler: (
+    message: { type: string } & Record<string, unknown>,
+  ) => Promise<Record<string, unknown>> | Record<string, unknown>,
+): void {
   process.on('message', async (message: { id: number; type: string } & Record<string, unknown>) => {
     try {
       const reply = await handler(message);

@@ -25,7 +25,10 @@ export const DEMO_CHARACTERS: CharacterSpec[] = [
  * and a scenes folder with `scenes` copies of the town square, each with `castSize`
  * characters on distinct walkable tiles. For suites that need bigger or more scenes.
  */
-export function writeWorld(dir: string, options: { scenes: number; castSize: number; sceneIdPrefix?: string }): { promptsDir: string; scenesDir: string; sceneIds: string[] } {
+export function writeWorld(
+  dir: string,
+  options: { scenes: number; castSize: number; sceneIdPrefix?: string },
+): { promptsDir: string; scenesDir: string; sceneIds: string[] } {
   const promptsDir = join(dir, 'prompts');
   const scenesDir = join(dir, 'scenes');
   mkdirSync(scenesDir, { recursive: true });
@@ -38,7 +41,10 @@ export function writeWorld(dir: string, options: { scenes: number; castSize: num
   for (let i = 2; ids.length < options.castSize; i++) {
     for (const id of base) {
       if (ids.length >= options.castSize) break;
-      const text = readFileSync(join(promptsDir, 'characters', `${id}.md`), 'utf8').replace(/^name: (.*)$/m, `name: $1 ${i}`);
+      const text = readFileSync(join(promptsDir, 'characters', `${id}.md`), 'utf8').replace(
+        /^name: (.*)$/m,
+        `name: $1 ${i}`,
+      );
       writeFileSync(join(promptsDir, 'characters', `${id}-${i}.md`), text);
       ids.push(`${id}-${i}`);
     }
@@ -54,9 +60,13 @@ export function writeWorld(dir: string, options: { scenes: number; castSize: num
   const text = readFileSync(join(ROOT, 'data/scenes/town-square.yaml'), 'utf8');
   const head = text.slice(0, text.indexOf('\ncast:'));
   for (let s = 0; s < options.scenes; s++) {
-    const id = options.scenes === 1 && !options.sceneIdPrefix ? 'town-square' : `${options.sceneIdPrefix ?? 'square'}-${s}`;
+    const id =
+      options.scenes === 1 && !options.sceneIdPrefix ? 'town-square' : `${options.sceneIdPrefix ?? 'square'}-${s}`;
     sceneIds.push(id);
-    writeFileSync(join(scenesDir, `${id}.yaml`), `${head}\ncast:\n${cast.map((c) => `  - { id: ${c.id}, x: ${c.x}, y: ${c.y} }`).join('\n')}\n`);
+    writeFileSync(
+      join(scenesDir, `${id}.yaml`),
+      `${head}\ncast:\n${cast.map((c) => `  - { id: ${c.id}, x: ${c.x}, y: ${c.y} }`).join('\n')}\n`,
+    );
   }
   return { promptsDir, scenesDir, sceneIds };
 }

@@ -20,10 +20,14 @@ export function svgLineChart(title: string, xLabel: string, yLabel: string, seri
   const px = (x: number) => pad.left + ((Math.log10(x) - xMin) / (xMax - xMin)) * (width - pad.left - pad.right);
   const py = (y: number) => height - pad.bottom - (y / yMax) * (height - pad.top - pad.bottom);
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+  );
   parts.push(`<rect width="100%" height="100%" fill="white"/>`);
   parts.push(`<text x="${width / 2 - 60}" y="20" font-size="14">${escape(title)}</text>`);
-  parts.push(`<line x1="${pad.left}" y1="${height - pad.bottom}" x2="${width - pad.right}" y2="${height - pad.bottom}" stroke="black"/>`);
+  parts.push(
+    `<line x1="${pad.left}" y1="${height - pad.bottom}" x2="${width - pad.right}" y2="${height - pad.bottom}" stroke="black"/>`,
+  );
   parts.push(`<line x1="${pad.left}" y1="${pad.top}" x2="${pad.left}" y2="${height - pad.bottom}" stroke="black"/>`);
   for (let i = 0; i <= 4; i++) {
     const y = (yMax * i) / 4;
@@ -31,15 +35,24 @@ export function svgLineChart(title: string, xLabel: string, yLabel: string, seri
     parts.push(`<text x="${pad.left - 8}" y="${py(y) + 4}" text-anchor="end">${Math.round(y)}</text>`);
   }
   for (const x of [...new Set(all.map((p) => p.x))].sort((a, b) => a - b)) {
-    parts.push(`<text x="${px(x)}" y="${height - pad.bottom + 16}" text-anchor="middle">${x.toLocaleString('en-US')}</text>`);
+    parts.push(
+      `<text x="${px(x)}" y="${height - pad.bottom + 16}" text-anchor="middle">${x.toLocaleString('en-US')}</text>`,
+    );
   }
-  parts.push(`<text x="${(pad.left + width - pad.right) / 2}" y="${height - 10}" text-anchor="middle">${escape(xLabel)}</text>`);
-  parts.push(`<text x="14" y="${(pad.top + height - pad.bottom) / 2}" transform="rotate(-90 14 ${(pad.top + height - pad.bottom) / 2})" text-anchor="middle">${escape(yLabel)}</text>`);
+  parts.push(
+    `<text x="${(pad.left + width - pad.right) / 2}" y="${height - 10}" text-anchor="middle">${escape(xLabel)}</text>`,
+  );
+  parts.push(
+    `<text x="14" y="${(pad.top + height - pad.bottom) / 2}" transform="rotate(-90 14 ${(pad.top + height - pad.bottom) / 2})" text-anchor="middle">${escape(yLabel)}</text>`,
+  );
   series.forEach((s, i) => {
     const pts = s.points.filter((p) => Number.isFinite(p.y)).sort((a, b) => a.x - b.x);
     if (pts.length === 0) return;
-    parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`);
-    for (const p of pts) parts.push(`<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="3" fill="${s.color}"/>`);
+    parts.push(
+      `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`,
+    );
+    for (const p of pts)
+      parts.push(`<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="3" fill="${s.color}"/>`);
     parts.push(`<rect x="${width - pad.right + 12}" y="${pad.top + i * 20}" width="12" height="3" fill="${s.color}"/>`);
     parts.push(`<text x="${width - pad.right + 30}" y="${pad.top + i * 20 + 5}">${escape(s.name)}</text>`);
   });

@@ -38,6 +38,11 @@ export function report(result: SuiteResult): void {
 }
 
 export function row(r: Omit<BenchRow, 'ratio'> & { ratio?: number | null }): BenchRow {
-  const ratio = r.ratio !== undefined ? r.ratio : r.baseline && Number.isFinite(r.baseline) && r.baseline !== 0 ? r.value / r.baseline : null;
+  const ratio =
+    r.ratio !== undefined
+      ? r.ratio
+      : r.baseline && Number.isFinite(r.baseline) && r.baseline !== 0
+        ? r.value / r.baseline
+        : null;
   return { ...r, ratio };
 }

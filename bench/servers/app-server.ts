@@ -51,7 +51,11 @@ serveIpc(async (message) => {
       return { samples };
     }
     case 'firstTick':
-      return { at: await new Promise<number>((resolve) => (firstTickAt !== null ? resolve(firstTickAt) : waiters.push(resolve))) };
+      return {
+        at: await new Promise<number>((resolve) =>
+          firstTickAt !== null ? resolve(firstTickAt) : waiters.push(resolve),
+        ),
+      };
     default:
       throw new Error(`unknown request ${message.type}`);
   }

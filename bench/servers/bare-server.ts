@@ -37,11 +37,14 @@ serveIpc((message) => {
       const trace = message.trace as TraceEvent[];
       const start = Date.now();
       for (const event of trace) {
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          const payload = event.name === 'conversation:line' ? { ...event.payload, at: Date.now() } : event.payload;
-          io.to(`scene:${String(event.payload.sceneId)}`).emit(event.name, payload);
-        }, Math.max(0, event.t - (Date.now() - start)));
+        const timer = setTimeout(
+          () => {
+            timers.delete(timer);
+            const payload = event.name === 'conversation:line' ? { ...event.payload, at: Date.now() } : event.payload;
+            io.to(`scene:${String(event.payload.sceneId)}`).emit(event.name, payload);
+          },
+          Math.max(0, event.t - (Date.now() - start)),
+        );
         timers.add(timer);
       }
       return {};

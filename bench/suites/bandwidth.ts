@@ -33,7 +33,14 @@ try {
   const world = writeWorld(dir, { scenes: 1, castSize: 8 });
   const app = spawnNode(join(DIST, 'bench/servers/app-server.js'), [], {
     cwd: ROOT,
-    env: { DATABASE_URL: `sqlite:${join(dir, 'app.sqlite')}`, DATA_DIR: dir, SCENES_DIR: world.scenesDir, PROMPTS_DIR: world.promptsDir, LOG_LEVEL: 'error', TICK_MS: String(TICK_MS) },
+    env: {
+      DATABASE_URL: `sqlite:${join(dir, 'app.sqlite')}`,
+      DATA_DIR: dir,
+      SCENES_DIR: world.scenesDir,
+      PROMPTS_DIR: world.promptsDir,
+      LOG_LEVEL: 'error',
+      TICK_MS: String(TICK_MS),
+    },
   });
   const { port } = await waitMessage<{ port: number }>(app, 'ready');
   const socket = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false, forceNew: true });
@@ -41,9 +48,12 @@ try {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
   });
-  const ack = (await socket.timeout(10_000).emitWithAck('scene:join', { sceneId: world.sceneIds[0] })) as { snapshot: { characters: Record<string, unknown>[] } };
+  const ack = (await socket.timeout(10_000).emitWithAck('scene:join', { sceneId: world.sceneIds[0] })) as {
+    snapshot: { characters: Record<string, unknown>[] };
+  };
   const state = new Map<string, Record<string, unknown>>();
-  for (const c of ack.snapshot.characters) state.set(String(c.id), { id: c.id, x: c.x, y: c.y, direction: c.direction, action: c.action, mood: c.mood });
+  for (const c of ack.snapshot.characters)
+    state.set(String(c.id), { id: c.id, x: c.x, y: c.y, direction: c.direction, action: c.action, mood: c.mood });
   let counting = false;
   let tickFrameBytes = 0;
   let tickFrames = 0;
@@ -64,7 +74,9 @@ try {
   const started = Date.now();
   // Full-snapshot baseline: what each tick of the window would weigh with all characters.
   const fullTimer = setInterval(() => {
-    fullTickFrameBytes += frameBytes(`42${JSON.stringify(['scene:tick', { sceneId: world.sceneIds[0], tick: lastTick, characters: [...state.values()] }])}`);
+    fullTickFrameBytes += frameBytes(
+      `42${JSON.stringify(['scene:tick', { sceneId: world.sceneIds[0], tick: lastTick, characters: [...state.values()] }])}`,
+    );
   }, TICK_MS);
   await sleep(WINDOW_MS);
   clearInterval(fullTimer);
@@ -75,7 +87,9 @@ try {
   await stop(app);
   const perS = bytes / seconds;
   const fullPerS = (bytes - tickFrameBytes + fullTickFrameBytes) / seconds;
-  process.stderr.write(`bandwidth: ${fmt(perS)} B/s (${bytes} B in ${seconds.toFixed(1)} s; scene:tick ${tickFrames} frames, ${tickFrameBytes} B); full snapshots ${fmt(fullPerS)} B/s\n`);
+  process.stderr.write(
+    `bandwidth: ${fmt(perS)} B/s (${bytes} B in ${seconds.toFixed(1)} s; scene:tick ${tickFrames} frames, ${tickFrameBytes} B); full snapshots ${fmt(fullPerS)} B/s\n`,
+  );
   report({
     suite: 'bandwidth',
     rows: [

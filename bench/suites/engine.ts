@@ -39,7 +39,9 @@ function makeScenes(characters: number): SceneSpec[] {
 }
 
 function runEngine(characters: number, ticks: number): { charTicksPerCpuS: number; lines: number } {
-  const sims = makeScenes(characters).map((spec) => new SceneSimulation(spec, DEMO_CHARACTERS, { tickMs: TICK_MS }, spec.id));
+  const sims = makeScenes(characters).map(
+    (spec) => new SceneSimulation(spec, DEMO_CHARACTERS, { tickMs: TICK_MS }, spec.id),
+  );
   const inputs: SimInput[][] = sims.map(() => []);
   let now = 1_700_000_000_000;
   let lines = 0;
@@ -50,7 +52,13 @@ function runEngine(characters: number, ticks: number): { charTicksPerCpuS: numbe
       const next: SimInput[] = [];
       for (const event of result.events) {
         if (event.type === 'lineRequested') {
-          next.push({ type: 'lineResult', opId: event.opId, say: LINE, emotion: 'calm', endConversation: event.turn >= event.maxTurns - 1 });
+          next.push({
+            type: 'lineResult',
+            opId: event.opId,
+            say: LINE,
+            emotion: 'calm',
+            endConversation: event.turn >= event.maxTurns - 1,
+          });
         } else if (event.type === 'lineShown') lines++;
       }
       inputs[i] = next;
@@ -99,7 +107,8 @@ function runNaive(characters: number, ticks: number): number {
         }
       }
       for (let i = 0; i < chars.length; i++)
-        for (let j = i + 1; j < chars.length; j++) if (Math.max(Math.abs(chars[i].x - chars[j].x), Math.abs(chars[i].y - chars[j].y)) <= 2) close++;
+        for (let j = i + 1; j < chars.length; j++)
+          if (Math.max(Math.abs(chars[i].x - chars[j].x), Math.abs(chars[i].y - chars[j].y)) <= 2) close++;
       if (changed.length > 1_000_000) throw new Error('unreachable: keeps `changed` alive');
     }
   };
@@ -125,7 +134,9 @@ for (const size of SIZES) {
     naive = Math.max(naive, runNaive(size, ticks));
   }
   series.push({ x: size, y: engine.charTicksPerCpuS });
-  process.stderr.write(`engine ${size}: ${fmt(engine.charTicksPerCpuS)} char-ticks/CPU-s (${engine.lines} lines in ${ticks} ticks); naive ${fmt(naive)}\n`);
+  process.stderr.write(
+    `engine ${size}: ${fmt(engine.charTicksPerCpuS)} char-ticks/CPU-s (${engine.lines} lines in ${ticks} ticks); naive ${fmt(naive)}\n`,
+  );
   rows.push(
     row({
       section: '1. Engine',

@@ -34,7 +34,9 @@ interface Collected {
 
 async function withViewers<T>(n: number, fn: (viewers: ChildProcess[]) => Promise<T>): Promise<T> {
   const count = Math.max(1, Math.ceil(n / VIEWERS_PER_PROCESS));
-  const viewers = Array.from({ length: count }, () => spawnNode(join(DIST, 'bench/clients/viewers.js'), [], { cwd: ROOT }));
+  const viewers = Array.from({ length: count }, () =>
+    spawnNode(join(DIST, 'bench/clients/viewers.js'), [], { cwd: ROOT }),
+  );
   try {
     await Promise.all(viewers.map((v) => waitMessage(v, 'ready')));
     return await fn(viewers);
@@ -43,17 +45,34 @@ async function withViewers<T>(n: number, fn: (viewers: ChildProcess[]) => Promis
   }
 }
 
-async function connectAll(viewers: ChildProcess[], url: string, sceneId: string, n: number): Promise<{ joined: number; failed: number; snapshot: unknown }> {
+async function connectAll(
+  viewers: ChildProcess[],
+  url: string,
+  sceneId: string,
+  n: number,
+): Promise<{ joined: number; failed: number; snapshot: unknown }> {
   const share = (i: number) => Math.floor(n / viewers.length) + (i < n % viewers.length ? 1 : 0);
   const results = await Promise.all(
     viewers.map((v, i) =>
-      request<{ joined: number; failed: number; snapshot: unknown }>(v, { type: 'connect', url, sceneId, count: share(i), perSecond: JOINS_PER_SECOND / viewers.length }, 120_000),
+      request<{ joined: number; failed: number; snapshot: unknown }>(
+        v,
+        { type: 'connect', url, sceneId, count: share(i), perSecond: JOINS_PER_SECOND / viewers.length },
+        120_000,
+      ),
     ),
   );
-  return { joined: results.reduce((s, r) => s + r.joined, 0), failed: results.reduce((s, r) => s + r.failed, 0), snapshot: results[0].snapshot };
+  return {
+    joined: results.reduce((s, r) => s + r.joined, 0),
+    failed: results.reduce((s, r) => s + r.failed, 0),
+    snapshot: results[0].snapshot,
+  };
 }
 
-async function measure(server: ChildProcess, viewers: ChildProcess[], during?: () => Promise<void>): Promise<{ cpuMs: number; messages: number; latencies: number[]; trace: Collected['trace'] }> {
+async function measure(
+  server: ChildProcess,
+  viewers: ChildProcess[],
+  during?: () => Promise<void>,
+): Promise<{ cpuMs: number; messages: number; latencies: number[]; trace: Collected['trace'] }> {
   await Promise.all(viewers.map((v) => request(v, { type: 'window' })));
   const cpu0 = (await request<{ cpuMs: number }>(server, { type: 'cpu' })).cpuMs;
   await during?.();
@@ -78,7 +97,14 @@ try {
     // The app, fresh for each N.
     const app = spawnNode(join(DIST, 'bench/servers/app-server.js'), [], {
       cwd: ROOT,
-      env: { DATABASE_URL: `sqlite:${join(dir, `app-${n}.sqlite`)}`, DATA_DIR: dir, SCENES_DIR: world.scenesDir, PROMPTS_DIR: world.promptsDir, LOG_LEVEL: 'error', ...PACE },
+      env: {
+        DATABASE_URL: `sqlite:${join(dir, `app-${n}.sqlite`)}`,
+        DATA_DIR: dir,
+        SCENES_DIR: world.scenesDir,
+        PROMPTS_DIR: world.promptsDir,
+        LOG_LEVEL: 'error',
+        ...PACE,
+      },
     });
     const { port } = await waitMessage<{ port: number }>(app, 'ready');
     const ours = await withViewers(n, async (viewers) => {
@@ -94,7 +120,10 @@ try {
     const theirs = await withViewers(n, async (viewers) => {
       const joined = await connectAll(viewers, `http://127.0.0.1:${barePort}`, sceneId, n);
       await sleep(SETTLE_MS);
-      return { ...(await measure(bare, viewers, () => request(bare, { type: 'replay', trace: ours.trace }))), ...joined };
+      return {
+        ...(await measure(bare, viewers, () => request(bare, { type: 'replay', trace: ours.trace }))),
+        ...joined,
+      };
     });
     await stop(bare);
 
@@ -132,7 +161,8 @@ try {
         target: n === 5_000 ? '< 150 ms' : '—',
         // A p99 over viewers that never joined is no p99 of N viewers: not met.
         met: n === 5_000 ? op99 < 150 && ours.joined === n : null,
-        note: ours.joined < n ? `only ${ours.joined}/${n} viewers joined the app (bare: ${theirs.joined}/${n})` : undefined,
+        note:
+          ours.joined < n ? `only ${ours.joined}/${n} viewers joined the app (bare: ${theirs.joined}/${n})` : undefined,
       }),
       row({
         section: '3. Fan-out',

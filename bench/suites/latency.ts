@@ -28,7 +28,8 @@ const LLM_CONCURRENCY = 16;
 const WINDOW_MS = 50_000;
 const BASELINE_LOOPS = 4;
 
-const readingMs = (text: string) => Math.min(MAX_READING_MS, Math.max(MIN_READING_MS, Math.round((text.length / READING_CPS) * 1000)));
+const readingMs = (text: string) =>
+  Math.min(MAX_READING_MS, Math.max(MIN_READING_MS, Math.round((text.length / READING_CPS) * 1000)));
 
 const dir = mkdtempSync(join(tmpdir(), 'pixeltales-bench-latency-'));
 const sockets: Socket[] = [];
@@ -36,7 +37,10 @@ try {
   const world = writeWorld(dir, { scenes: SCENES, castSize: 4 });
   const fake = spawnNode(join(DIST, 'bench/fakes/slow-openai.js'), [], { cwd: ROOT });
   const { port: fakePort } = await waitMessage<{ port: number }>(fake, 'ready');
-  const timer = spawnNode(join(DIST, 'bench/servers/bare-timer.js'), [], { cwd: ROOT, env: { TICK_MS: String(TICK_MS), BENCH_TIMERS: String(SCENES) } });
+  const timer = spawnNode(join(DIST, 'bench/servers/bare-timer.js'), [], {
+    cwd: ROOT,
+    env: { TICK_MS: String(TICK_MS), BENCH_TIMERS: String(SCENES) },
+  });
   await waitMessage(timer, 'ready');
   const app = spawnNode(join(DIST, 'bench/servers/app-server.js'), [], {
     cwd: ROOT,
@@ -60,7 +64,9 @@ try {
   for (const sceneId of world.sceneIds) {
     const socket = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false, forceNew: true });
     sockets.push(socket);
-    socket.on('conversation:line', (l: { conversationId: string; text: string; at: number }) => lines.push({ conversationId: l.conversationId, text: l.text, at: l.at }));
+    socket.on('conversation:line', (l: { conversationId: string; text: string; at: number }) =>
+      lines.push({ conversationId: l.conversationId, text: l.text, at: l.at }),
+    );
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('connect_error', reject);
@@ -81,7 +87,9 @@ try {
         headers: { 'content-type': 'application/json', authorization: 'Bearer x' },
         body: JSON.stringify({ model: 'fake', messages: [{ role: 'user', content: 'say a line' }] }),
       });
-      const body = (await res.json()) as { choices: { message: { tool_calls: { function: { arguments: string } }[] } }[] };
+      const body = (await res.json()) as {
+        choices: { message: { tool_calls: { function: { arguments: string } }[] } }[];
+      };
       const say = (JSON.parse(body.choices[0].message.tool_calls[0].function.arguments) as { say: string }).say;
       const at = Date.now();
       if (previous) baselineRatios.push((at - previous.at) / readingMs(previous.text));
@@ -105,8 +113,12 @@ try {
   }
   const gap = mean(ratios);
   const baseGap = mean(baselineRatios);
-  process.stderr.write(`latency: ${lines.length} lines, ${ratios.length} gaps, mean gap/reading ${fmt(gap)} (p90 ${fmt(percentile(ratios, 90))}); inline baseline ${fmt(baseGap)} over ${baselineRatios.length} gaps\n`);
-  process.stderr.write(`lateness: app p50 ${percentile(appLate, 50)} p99 ${percentile(appLate, 99)} (${appLate.length} ticks); bare timer p50 ${percentile(timerLate, 50)} p99 ${percentile(timerLate, 99)}\n`);
+  process.stderr.write(
+    `latency: ${lines.length} lines, ${ratios.length} gaps, mean gap/reading ${fmt(gap)} (p90 ${fmt(percentile(ratios, 90))}); inline baseline ${fmt(baseGap)} over ${baselineRatios.length} gaps\n`,
+  );
+  process.stderr.write(
+    `lateness: app p50 ${percentile(appLate, 50)} p99 ${percentile(appLate, 99)} (${appLate.length} ticks); bare timer p50 ${percentile(timerLate, 50)} p99 ${percentile(timerLate, 99)}\n`,
+  );
   report({
     suite: 'latency',
     rows: [

@@ -44,7 +44,15 @@ const TEXT = 'Psst, come closer: the mayor has been seen at the well again, and 
 function batchFor(sceneId: string, k: number, now: number): TickBatch {
   const conv = `${sceneId}:${Math.floor(k / LINES_PER_CONVERSATION) * LINES_PER_CONVERSATION + 1}:mara`;
   const batch: TickBatch = { sceneId, tick: k + 1, started: [], lines: [], ended: [] };
-  if (k % LINES_PER_CONVERSATION === 0) batch.started.push({ id: conv, sceneId, participants: ['mara', 'otto'], place: 'fountain', startedTick: k + 1, startedAt: now });
+  if (k % LINES_PER_CONVERSATION === 0)
+    batch.started.push({
+      id: conv,
+      sceneId,
+      participants: ['mara', 'otto'],
+      place: 'fountain',
+      startedTick: k + 1,
+      startedAt: now,
+    });
   batch.lines.push({
     sceneId,
     conversationId: conv,
@@ -59,7 +67,8 @@ function batchFor(sceneId: string, k: number, now: number): TickBatch {
     completionTokens: 30,
     latencyMs: 2,
   });
-  if (k % LINES_PER_CONVERSATION === LINES_PER_CONVERSATION - 1) batch.ended.push({ id: conv, endedTick: k + 1, endedAt: now, endReason: 'goodbye' });
+  if (k % LINES_PER_CONVERSATION === LINES_PER_CONVERSATION - 1)
+    batch.ended.push({ id: conv, endedTick: k + 1, endedAt: now, endReason: 'goodbye' });
   if (k % 20 === 19) batch.state = { ...STATE, sceneId, tick: k + 1 };
   return batch;
 }
@@ -69,7 +78,18 @@ async function openDataSource(config: DatabaseConfig): Promise<DataSource> {
   await ds.initialize();
   const scenes = ds.getRepository(SceneEntity);
   for (let s = 0; s < SCENES; s++) {
-    await scenes.insert({ id: `square-${s}`, name: 'Town Square', description: spec.description, map: spec.map, places: spec.places, cast: spec.cast, status: 'running', tick: 0, state: null, source: 'api' });
+    await scenes.insert({
+      id: `square-${s}`,
+      name: 'Town Square',
+      description: spec.description,
+      map: spec.map,
+      places: spec.places,
+      cast: spec.cast,
+      status: 'running',
+      tick: 0,
+      state: null,
+      source: 'api',
+    });
   }
   return ds;
 }
@@ -105,7 +125,9 @@ function rawSqliteThroughput(path: string, synchronous: number): number {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous}`);
-  const insConv = db.prepare('INSERT INTO conversations (id, sceneId, participants, place, startedTick, startedAt) VALUES (?, ?, ?, ?, ?, ?)');
+  const insConv = db.prepare(
+    'INSERT INTO conversations (id, sceneId, participants, place, startedTick, startedAt) VALUES (?, ?, ?, ?, ?, ?)',
+  );
   const insLine = db.prepare(
     'INSERT INTO lines (sceneId, conversationId, characterId, text, emotion, action, tick, at, model, promptTokens, completionTokens, latencyMs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
@@ -113,8 +135,23 @@ function rawSqliteThroughput(path: string, synchronous: number): number {
   const updScene = db.prepare('UPDATE scenes SET tick = ? WHERE id = ?');
   const updSceneState = db.prepare('UPDATE scenes SET tick = ?, state = ? WHERE id = ?');
   const commit = db.transaction((b: TickBatch) => {
-    for (const c of b.started) insConv.run(c.id, c.sceneId, JSON.stringify(c.participants), c.place, c.startedTick, c.startedAt);
-    for (const l of b.lines) insLine.run(l.sceneId, l.conversationId, l.characterId, l.text, l.emotion, l.action, l.tick, l.at, l.model, l.promptTokens, l.completionTokens, l.latencyMs);
+    for (const c of b.started)
+      insConv.run(c.id, c.sceneId, JSON.stringify(c.participants), c.place, c.startedTick, c.startedAt);
+    for (const l of b.lines)
+      insLine.run(
+        l.sceneId,
+        l.conversationId,
+        l.characterId,
+        l.text,
+        l.emotion,
+        l.action,
+        l.tick,
+        l.at,
+        l.model,
+        l.promptTokens,
+        l.completionTokens,
+        l.latencyMs,
+      );
     for (const e of b.ended) endConv.run(e.endedTick, e.endedAt, e.endReason, e.id);
     if (b.state) updSceneState.run(b.tick, JSON.stringify(b.state), b.sceneId);
     else updScene.run(b.tick, b.sceneId);
@@ -149,14 +186,39 @@ async function rawPgThroughput(url: string, poolSize: number): Promise<number> {
         try {
           await client.query('BEGIN');
           for (const c of b.started)
-            await client.query('INSERT INTO conversations (id, "sceneId", participants, place, "startedTick", "startedAt") VALUES ($1, $2, $3, $4, $5, $6)', [c.id, c.sceneId, JSON.stringify(c.participants), c.place, c.startedTick, c.startedAt]);
+            await client.query(
+              'INSERT INTO conversations (id, "sceneId", participants, place, "startedTick", "startedAt") VALUES ($1, $2, $3, $4, $5, $6)',
+              [c.id, c.sceneId, JSON.stringify(c.participants), c.place, c.startedTick, c.startedAt],
+            );
           for (const l of b.lines)
             await client.query(
               'INSERT INTO lines ("sceneId", "conversationId", "characterId", text, emotion, action, tick, at, model, "promptTokens", "completionTokens", "latencyMs") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id',
-              [l.sceneId, l.conversationId, l.characterId, l.text, l.emotion, l.action, l.tick, l.at, l.model, l.promptTokens, l.completionTokens, l.latencyMs],
+              [
+                l.sceneId,
+                l.conversationId,
+                l.characterId,
+                l.text,
+                l.emotion,
+                l.action,
+                l.tick,
+                l.at,
+                l.model,
+                l.promptTokens,
+                l.completionTokens,
+                l.latencyMs,
+              ],
             );
-          for (const e of b.ended) await client.query('UPDATE conversations SET "endedTick" = $1, "endedAt" = $2, "endReason" = $3 WHERE id = $4', [e.endedTick, e.endedAt, e.endReason, e.id]);
-          if (b.state) await client.query('UPDATE scenes SET tick = $1, state = $2 WHERE id = $3', [b.tick, JSON.stringify(b.state), b.sceneId]);
+          for (const e of b.ended)
+            await client.query(
+              'UPDATE conversations SET "endedTick" = $1, "endedAt" = $2, "endReason" = $3 WHERE id = $4',
+              [e.endedTick, e.endedAt, e.endReason, e.id],
+            );
+          if (b.state)
+            await client.query('UPDATE scenes SET tick = $1, state = $2 WHERE id = $3', [
+              b.tick,
+              JSON.stringify(b.state),
+              b.sceneId,
+            ]);
           else await client.query('UPDATE scenes SET tick = $1 WHERE id = $2', [b.tick, b.sceneId]);
           await client.query('COMMIT');
           lines += b.lines.length;
@@ -194,8 +256,12 @@ async function seed(path: string, lines: number): Promise<void> {
   await ds.destroy();
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
-  const insScene = db.prepare("INSERT INTO scenes (id, name, description, map, places, \"cast\", status, tick, state, source) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, NULL, 'api')");
-  const insConv = db.prepare('INSERT INTO conversations (id, sceneId, participants, place, startedTick, startedAt, endedTick, endedAt, endReason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insScene = db.prepare(
+    "INSERT INTO scenes (id, name, description, map, places, \"cast\", status, tick, state, source) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, NULL, 'api')",
+  );
+  const insConv = db.prepare(
+    'INSERT INTO conversations (id, sceneId, participants, place, startedTick, startedAt, endedTick, endedAt, endReason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   const insLine = db.prepare(
     'INSERT INTO lines (sceneId, conversationId, characterId, text, emotion, action, tick, at, model, promptTokens, completionTokens, latencyMs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
@@ -204,13 +270,44 @@ async function seed(path: string, lines: number): Promise<void> {
   db.transaction(() => {
     for (let s = 0; s < SCENES; s++) {
       const id = `square-${s}`;
-      insScene.run(id, 'Town Square', spec.description, JSON.stringify(spec.map), JSON.stringify(spec.places), JSON.stringify(spec.cast), perScene);
+      insScene.run(
+        id,
+        'Town Square',
+        spec.description,
+        JSON.stringify(spec.map),
+        JSON.stringify(spec.places),
+        JSON.stringify(spec.cast),
+        perScene,
+      );
       for (let i = 0; i < perScene; i++) {
         const convStart = i - (i % LINES_PER_CONVERSATION);
         const conv = `${id}:${convStart + 1}:mara`;
         if (i % LINES_PER_CONVERSATION === 0)
-          insConv.run(conv, id, JSON.stringify(['mara', 'otto']), 'fountain', convStart + 1, t0 + convStart * 500, convStart + LINES_PER_CONVERSATION, t0 + (convStart + LINES_PER_CONVERSATION) * 500, 'goodbye');
-        insLine.run(id, conv, i % 2 ? 'otto' : 'mara', TEXT, 'curious', null, i + 1, t0 + i * 500, 'offline:storyteller', 600, 30, 2);
+          insConv.run(
+            conv,
+            id,
+            JSON.stringify(['mara', 'otto']),
+            'fountain',
+            convStart + 1,
+            t0 + convStart * 500,
+            convStart + LINES_PER_CONVERSATION,
+            t0 + (convStart + LINES_PER_CONVERSATION) * 500,
+            'goodbye',
+          );
+        insLine.run(
+          id,
+          conv,
+          i % 2 ? 'otto' : 'mara',
+          TEXT,
+          'curious',
+          null,
+          i + 1,
+          t0 + i * 500,
+          'offline:storyteller',
+          600,
+          30,
+          2,
+        );
       }
     }
   })();
@@ -224,7 +321,13 @@ async function timeToFirstTick(dir: string, dbPath: string): Promise<{ firstTick
   const spawned = Date.now();
   const child = spawnNode(join(DIST, 'bench/servers/app-server.js'), [], {
     cwd: ROOT,
-    env: { DATABASE_URL: `sqlite:${dbPath}`, DATA_DIR: dir, SCENES_DIR: scenesDir, PROMPTS_DIR: join(ROOT, 'prompts'), LOG_LEVEL: 'error' },
+    env: {
+      DATABASE_URL: `sqlite:${dbPath}`,
+      DATA_DIR: dir,
+      SCENES_DIR: scenesDir,
+      PROMPTS_DIR: join(ROOT, 'prompts'),
+      LOG_LEVEL: 'error',
+    },
   });
   try {
     await waitMessage(child, 'ready', 60_000);
@@ -248,7 +351,9 @@ try {
   const rawDs = await openDataSource({ type: 'sqlite', path: join(dir, 'raw.sqlite') });
   await rawDs.destroy();
   const raw = rawSqliteThroughput(join(dir, 'raw.sqlite'), synchronous);
-  process.stderr.write(`sqlite: ${fmt(orm.linesPerS)} lines/s (commit p50 ${fmt(orm.commitP50)} ms), raw ${fmt(raw)} lines/s, synchronous=${synchronous}\n`);
+  process.stderr.write(
+    `sqlite: ${fmt(orm.linesPerS)} lines/s (commit p50 ${fmt(orm.commitP50)} ms), raw ${fmt(raw)} lines/s, synchronous=${synchronous}\n`,
+  );
   rows.push(
     row({
       section: '5. Persistence',
@@ -269,7 +374,9 @@ try {
       const poolSize = 10; // TypeORM's default pool size for pg
       await pds.destroy();
       const praw = await rawPgThroughput(url, poolSize);
-      process.stderr.write(`postgres: ${fmt(porm.linesPerS)} lines/s (commit p50 ${fmt(porm.commitP50)} ms), raw ${fmt(praw)} lines/s\n`);
+      process.stderr.write(
+        `postgres: ${fmt(porm.linesPerS)} lines/s (commit p50 ${fmt(porm.commitP50)} ms), raw ${fmt(praw)} lines/s\n`,
+      );
       rows.push(
         row({
           section: '5. Persistence',
@@ -285,7 +392,9 @@ try {
     });
   } catch (error) {
     process.stderr.write(`postgres skipped: ${(error as Error).message}\n`);
-    details.push(`PostgreSQL was not reachable at ${PG_ADMIN_URL.replace(/\/\/[^@]*@/, '//…@')}: ${(error as Error).message}`);
+    details.push(
+      `PostgreSQL was not reachable at ${PG_ADMIN_URL.replace(/\/\/[^@]*@/, '//…@')}: ${(error as Error).message}`,
+    );
   }
 
   // Start time: 100 scenes, a million lines, against the same 100 scenes with no lines.
@@ -293,12 +402,16 @@ try {
   const empty = join(dir, 'empty.sqlite');
   const seedStart = Date.now();
   await seed(big, SEED_LINES);
-  process.stderr.write(`seeded ${SEED_LINES} lines in ${Date.now() - seedStart} ms (${(statSync(big).size / 2 ** 20).toFixed(0)} MiB)\n`);
+  process.stderr.write(
+    `seeded ${SEED_LINES} lines in ${Date.now() - seedStart} ms (${(statSync(big).size / 2 ** 20).toFixed(0)} MiB)\n`,
+  );
   await seed(empty, 0);
   await sleep(200);
   const bigStart = await timeToFirstTick(join(dir, 'big'), big);
   const emptyStart = await timeToFirstTick(join(dir, 'empty'), empty);
-  process.stderr.write(`first tick: ${bigStart.firstTickMs} ms (ready ${bigStart.readyMs} ms); empty ${emptyStart.firstTickMs} ms (ready ${emptyStart.readyMs} ms)\n`);
+  process.stderr.write(
+    `first tick: ${bigStart.firstTickMs} ms (ready ${bigStart.readyMs} ms); empty ${emptyStart.firstTickMs} ms (ready ${emptyStart.readyMs} ms)\n`,
+  );
   rows.push(
     row({
       section: '5. Persistence',

@@ -44,9 +44,28 @@ const ds = new DataSource(dataSourceOptions({ type: 'sqlite', path: join(dir, 'l
 await ds.initialize();
 try {
   const spec = demoScene();
-  await ds.getRepository(SceneEntity).insert({ id: spec.id, name: spec.name, description: spec.description, map: spec.map, places: spec.places, cast: spec.cast, status: 'running', tick: 0, state: null, source: 'file' });
-  const conversations = new ConversationsService(new ConversationsRepository(ds, ds.getRepository(LineEntity), ds.getRepository(ConversationEntity)));
-  const config = loadConfig({ PROMPTS_DIR: join(ROOT, 'prompts'), LLM_MODEL: 'offline:storyteller', LOG_LEVEL: 'silent' });
+  await ds
+    .getRepository(SceneEntity)
+    .insert({
+      id: spec.id,
+      name: spec.name,
+      description: spec.description,
+      map: spec.map,
+      places: spec.places,
+      cast: spec.cast,
+      status: 'running',
+      tick: 0,
+      state: null,
+      source: 'file',
+    });
+  const conversations = new ConversationsService(
+    new ConversationsRepository(ds, ds.getRepository(LineEntity), ds.getRepository(ConversationEntity)),
+  );
+  const config = loadConfig({
+    PROMPTS_DIR: join(ROOT, 'prompts'),
+    LLM_MODEL: 'offline:storyteller',
+    LOG_LEVEL: 'silent',
+  });
   const templates = new PromptTemplatesService(config);
   await templates.load();
   const dialogue = new DialogueService(config, new ChatModelFactory(config), templates, new LlmStatusService(config));
@@ -76,9 +95,29 @@ try {
     const batch: TickBatch = { sceneId: spec.id, tick: result.tick, started: [], lines: [], ended: [] };
     for (const event of result.events) {
       if (event.type === 'conversationStarted') {
-        batch.started.push({ id: event.conversationId, sceneId: spec.id, participants: [...event.participants], place: event.place, startedTick: event.tick, startedAt: now });
+        batch.started.push({
+          id: event.conversationId,
+          sceneId: spec.id,
+          participants: [...event.participants],
+          place: event.place,
+          startedTick: event.tick,
+          startedAt: now,
+        });
       } else if (event.type === 'lineShown') {
-        batch.lines.push({ sceneId: spec.id, conversationId: event.conversationId, characterId: event.characterId, text: event.text, emotion: event.emotion, action: event.action, tick: event.tick, at: event.at, model: null, promptTokens: null, completionTokens: null, latencyMs: null });
+        batch.lines.push({
+          sceneId: spec.id,
+          conversationId: event.conversationId,
+          characterId: event.characterId,
+          text: event.text,
+          emotion: event.emotion,
+          action: event.action,
+          tick: event.tick,
+          at: event.at,
+          model: null,
+          promptTokens: null,
+          completionTokens: null,
+          latencyMs: null,
+        });
       } else if (event.type === 'conversationEnded') {
         batch.ended.push({ id: event.conversationId, endedTick: event.tick, endedAt: now, endReason: event.reason });
       }
@@ -86,10 +125,16 @@ try {
     if (batch.started.length + batch.lines.length + batch.ended.length > 0) {
       await conversations.commit(batch);
       for (const line of batch.lines) {
-        const partner = sim.conversations().find((c) => c.id === line.conversationId)?.participants.find((p) => p !== line.characterId);
+        const partner = sim
+          .conversations()
+          .find((c) => c.id === line.conversationId)
+          ?.participants.find((p) => p !== line.characterId);
         if (partner) {
           const key = pair(line.characterId, partner);
-          everything.set(key, [...(everything.get(key) ?? []), `${line.characterId === SUBJECT ? 'you' : names.get(line.characterId)} said "${line.text}"`]);
+          everything.set(key, [
+            ...(everything.get(key) ?? []),
+            `${line.characterId === SUBJECT ? 'you' : names.get(line.characterId)} said "${line.text}"`,
+          ]);
         }
       }
     }
@@ -118,11 +163,21 @@ try {
         const unbounded = dialogue.buildMessages({ ...request, memories: all });
         naive.push(Math.ceil(unbounded.reduce((n, m) => n + String(m.content).length, 0) / 4));
       }
-      inputs.push({ type: 'lineResult', opId: event.opId, say: line.say, emotion: line.emotion, action: line.action ?? null, endConversation: line.endConversation });
+      inputs.push({
+        type: 'lineResult',
+        opId: event.opId,
+        say: line.say,
+        emotion: line.emotion,
+        action: line.action ?? null,
+        endConversation: line.endConversation,
+      });
     }
   }
-  process.stderr.write(`prompt growth: ${ours.length} lines of ${SUBJECT} in ${ticks} ticks, ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-  const around = (values: number[], n: number) => mean(values.slice(Math.max(0, n - WINDOW_LINES / 2 - 1), n + WINDOW_LINES / 2 - 1));
+  process.stderr.write(
+    `prompt growth: ${ours.length} lines of ${SUBJECT} in ${ticks} ticks, ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+  );
+  const around = (values: number[], n: number) =>
+    mean(values.slice(Math.max(0, n - WINDOW_LINES / 2 - 1), n + WINDOW_LINES / 2 - 1));
   const first = around(ours, CHECKPOINTS[0]);
   const rows: BenchRow[] = CHECKPOINTS.map((n) => {
     const value = around(ours, n);
@@ -144,7 +199,10 @@ try {
     suite: 'prompt-growth',
     rows,
     details: `Prompt growth: one life of ${SUBJECT} in the town square (engine + DialogueService with the offline model + memories from ConversationsService on SQLite, ${ticks.toLocaleString('en-US')} ticks on a manual clock). Tokens are the offline model's usage of the real prompt (characters / 4), averaged over the ${WINDOW_LINES} lines around each checkpoint, since the size of a prompt depends on the turn within its conversation. Baseline: the same request with every line the pair ever exchanged as memory.`,
-    series: { ours: ours.map((y, i) => ({ x: i + 1, y })) .filter((_, i) => i % 10 === 0), naive: naive.map((y, i) => ({ x: i + 1, y })).filter((_, i) => i % 10 === 0) },
+    series: {
+      ours: ours.map((y, i) => ({ x: i + 1, y })).filter((_, i) => i % 10 === 0),
+      naive: naive.map((y, i) => ({ x: i + 1, y })).filter((_, i) => i % 10 === 0),
+    },
   });
 } finally {
   await ds.destroy();

@@ -21,7 +21,15 @@ import { median } from '../lib/stats.js';
 
 const RUNS = 3;
 const FRAME_TIMEOUT_MS = 15_000;
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 const PROBE = `(() => {
   const raf = window.requestAnimationFrame.bind(window);
@@ -45,7 +53,8 @@ const rows: BenchRow[] = [];
 const viewerDir = join(DIST, 'frontend');
 try {
   const assets = join(viewerDir, 'assets');
-  if (!existsSync(join(viewerDir, 'index.html')) || !existsSync(assets)) throw new Error('no built viewer in dist/frontend: run npm run build:frontend');
+  if (!existsSync(join(viewerDir, 'index.html')) || !existsSync(assets))
+    throw new Error('no built viewer in dist/frontend: run npm run build:frontend');
   const jsFiles = readdirSync(assets).filter((f) => f.endsWith('.js'));
   const gz = jsFiles.reduce((sum, f) => sum + gzipSync(readFileSync(join(assets, f)), { level: 9 }).length, 0);
   const phaserPath = join(ROOT, 'node_modules/phaser/dist/phaser.min.js');
@@ -65,7 +74,14 @@ try {
   const world = writeWorld(dir, { scenes: 1, castSize: 4 });
   const app = spawnNode(join(DIST, 'bench/servers/app-server.js'), [], {
     cwd: ROOT,
-    env: { DATABASE_URL: `sqlite:${join(dir, 'app.sqlite')}`, DATA_DIR: dir, SCENES_DIR: world.scenesDir, PROMPTS_DIR: world.promptsDir, LOG_LEVEL: 'error', BENCH_VIEWER_DIR: viewerDir },
+    env: {
+      DATABASE_URL: `sqlite:${join(dir, 'app.sqlite')}`,
+      DATA_DIR: dir,
+      SCENES_DIR: world.scenesDir,
+      PROMPTS_DIR: world.promptsDir,
+      LOG_LEVEL: 'error',
+      BENCH_VIEWER_DIR: viewerDir,
+    },
   });
   const { port } = await waitMessage<{ port: number }>(app, 'ready');
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -92,7 +108,9 @@ try {
       ours.push(await firstFrame(`http://127.0.0.1:${port}/scene/${world.sceneIds[0]}`));
       blank.push(await firstFrame(null));
     }
-    process.stderr.write(`viewer: ${(gz / 1024).toFixed(1)} KB gz (phaser alone ${(phaserGz / 1024).toFixed(1)} KB); first frame ${ours.map((v) => v.toFixed(0)).join(', ')} ms; blank ${blank.map((v) => v.toFixed(0)).join(', ')} ms\n`);
+    process.stderr.write(
+      `viewer: ${(gz / 1024).toFixed(1)} KB gz (phaser alone ${(phaserGz / 1024).toFixed(1)} KB); first frame ${ours.map((v) => v.toFixed(0)).join(', ')} ms; blank ${blank.map((v) => v.toFixed(0)).join(', ')} ms\n`,
+    );
     rows.push(
       row({
         section: '7. Viewer',
@@ -111,7 +129,17 @@ try {
   }
 } catch (error) {
   process.stderr.write(`viewer: ${(error as Error).message}\n`);
-  rows.push(row({ section: '7. Viewer', metric: `not measured: ${(error as Error).message.split('\n')[0]}`, value: NaN, baseline: null, baselineLabel: '—', target: '< 1,500 ms', met: false }));
+  rows.push(
+    row({
+      section: '7. Viewer',
+      metric: `not measured: ${(error as Error).message.split('\n')[0]}`,
+      value: NaN,
+      baseline: null,
+      baselineLabel: '—',
+      target: '< 1,500 ms',
+      met: false,
+    }),
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

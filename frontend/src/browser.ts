@@ -23,7 +23,10 @@ export function showBrowser(app: HTMLElement): void {
   document.title = 'PixelTales · live scenes';
   const main = el('main', 'browser');
   const intro = el('section', 'intro');
-  intro.append(el('h1', undefined, 'Live scenes'), el('p', 'lede', 'Little pixel towns where AI characters wander, meet and talk. Pick a scene and listen in.'));
+  intro.append(
+    el('h1', undefined, 'Live scenes'),
+    el('p', 'lede', 'Little pixel towns where AI characters wander, meet and talk. Pick a scene and listen in.'),
+  );
   const list = el('ul', 'scene-list');
   list.setAttribute('aria-live', 'polite');
   const message = el('p', 'message', 'Loading scenes…');
@@ -107,7 +110,12 @@ export function showBrowser(app: HTMLElement): void {
     try {
       const scenes = await getJson<SceneSummary[]>('/api/scenes');
       failures = 0;
-      scenes.sort((a, b) => Number(b.status === 'running') - Number(a.status === 'running') || b.visitorCount - a.visitorCount || a.name.localeCompare(b.name));
+      scenes.sort(
+        (a, b) =>
+          Number(b.status === 'running') - Number(a.status === 'running') ||
+          b.visitorCount - a.visitorCount ||
+          a.name.localeCompare(b.name),
+      );
       message.hidden = scenes.length > 0;
       message.textContent = 'No scenes yet. An author can create one.';
       const seen = new Set<string>();
@@ -120,7 +128,11 @@ export function showBrowser(app: HTMLElement): void {
         }
         update(scene, card);
       });
-      for (const [id, card] of cards) if (!seen.has(id)) { card.root.remove(); cards.delete(id); }
+      for (const [id, card] of cards)
+        if (!seen.has(id)) {
+          card.root.remove();
+          cards.delete(id);
+        }
       // Order as sorted, moving only what moved.
       scenes.forEach((scene, i) => {
         const node = cards.get(scene.id)!.root;
@@ -129,7 +141,8 @@ export function showBrowser(app: HTMLElement): void {
     } catch {
       failures += 1;
       message.hidden = false;
-      message.textContent = failures > 1 || cards.size ? "Can't reach the server right now; retrying…" : 'Loading scenes…';
+      message.textContent =
+        failures > 1 || cards.size ? "Can't reach the server right now; retrying…" : 'Loading scenes…';
     } finally {
       setTimeout(() => void poll(), document.hidden ? POLL_MS * 3 : POLL_MS);
     }

@@ -19,7 +19,9 @@ else if (path === '/author') {
   // The author tools are their own chunk: visitors never download them.
   import('./author/author')
     .then(({ mountAuthor }) => mountAuthor(host))
-    .catch(() => host.replaceChildren(el('p', 'message', 'The author tools could not be loaded. Reload to try again.')));
+    .catch(() =>
+      host.replaceChildren(el('p', 'message', 'The author tools could not be loaded. Reload to try again.')),
+    );
 } else if (path === '/') showBrowser(app);
 else {
   const main = el('main', 'placeholder');

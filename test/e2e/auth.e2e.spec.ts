@@ -21,7 +21,9 @@ describe('author token', () => {
   it('guards author routes: 401 without or with a wrong token, 200 with it, and never shows the key', async () => {
     const token = readFileSync(join(running.dir, 'author-token'), 'utf8').trim();
     expect((await fetch(`${running.url}/api/llm`)).status).toBe(401);
-    expect((await fetch(`${running.url}/api/llm`, { headers: { authorization: 'Bearer wrong-token-000000000' } })).status).toBe(401);
+    expect(
+      (await fetch(`${running.url}/api/llm`, { headers: { authorization: 'Bearer wrong-token-000000000' } })).status,
+    ).toBe(401);
     expect((await fetch(`${running.url}/api/llm`, { headers: { authorization: token } })).status).toBe(401);
     const res = await fetch(`${running.url}/api/llm`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
@@ -32,7 +34,10 @@ describe('author token', () => {
 
   it('keeps the same token across restarts', async () => {
     const token = readFileSync(join(running.dir, 'author-token'), 'utf8').trim();
-    const again = await startApp({ dir: running.dir, env: { DATABASE_URL: `sqlite:${join(running.dir, 'other.sqlite')}` } });
+    const again = await startApp({
+      dir: running.dir,
+      env: { DATABASE_URL: `sqlite:${join(running.dir, 'other.sqlite')}` },
+    });
     try {
       expect((await fetch(`${again.url}/api/llm`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     } finally {
@@ -43,7 +48,9 @@ describe('author token', () => {
   it('uses AUTHOR_TOKEN when set', async () => {
     const app = await startApp({ env: { AUTHOR_TOKEN: 'configured-token-abcdefgh' } });
     try {
-      expect((await fetch(`${app.url}/api/llm`, { headers: { authorization: 'Bearer configured-token-abcdefgh' } })).status).toBe(200);
+      expect(
+        (await fetch(`${app.url}/api/llm`, { headers: { authorization: 'Bearer configured-token-abcdefgh' } })).status,
+      ).toBe(200);
     } finally {
       await app.close();
     }

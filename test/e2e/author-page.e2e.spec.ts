@@ -6,7 +6,15 @@ import { json, startApp, type RunningApp } from '../support/app.js';
 import { copyPrompts } from '../support/prompts.js';
 
 const TOKEN = 'author-token-for-browser-tests-42';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 describe('the /author page in Chromium', () => {
   let running: RunningApp;
@@ -51,7 +59,21 @@ describe('the /author page in Chromium', () => {
     await persona.waitFor();
     expect(await persona.inputValue()).toContain('Mara');
     // The sprite is drawn from the palette, live as a colour changes.
-    const shirtPixel = () => page.getByTestId('sprite-preview').evaluate((c) => Array.from((c as unknown as { getContext(t: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }).getContext('2d').getImageData(6 * 6 + 2, 9 * 6 + 2, 1, 1).data.slice(0, 3)));
+    const shirtPixel = () =>
+      page.getByTestId('sprite-preview').evaluate((c) =>
+        Array.from(
+          (
+            c as unknown as {
+              getContext(t: '2d'): {
+                getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+              };
+            }
+          )
+            .getContext('2d')
+            .getImageData(6 * 6 + 2, 9 * 6 + 2, 1, 1)
+            .data.slice(0, 3),
+        ),
+      );
     await page.getByTestId('input-sprite-shirt').fill('#ff0000');
     await expect.poll(shirtPixel).toEqual([255, 0, 0]);
 

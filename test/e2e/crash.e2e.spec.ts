@@ -72,7 +72,15 @@ describe('crash suite: kill -9 at random moments', () => {
     const missing = seen.filter((l) => JSON.stringify(byId.get(l.lineId)) !== JSON.stringify(l));
     expect(missing, `seed ${seed}: lines a client received but the database lost`).toEqual([]);
     // Every cut conversation was ended at boot; only the scene's current ones are open.
-    const open = stored.length > 0 ? await waitFor(async () => (await (await fetch(`${last.url}/api/scenes/town-square`)).json()) as { conversations: unknown[] }, 5_000, 'the snapshot') : null;
+    const open =
+      stored.length > 0
+        ? await waitFor(
+            async () =>
+              (await (await fetch(`${last.url}/api/scenes/town-square`)).json()) as { conversations: unknown[] },
+            5_000,
+            'the snapshot',
+          )
+        : null;
     expect(open?.conversations.length ?? 0).toBeLessThanOrEqual(2);
     await last.stop();
   }, 120_000);

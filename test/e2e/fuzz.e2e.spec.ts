@@ -11,14 +11,38 @@ const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2_147_483_647);
 const segment = fc.oneof(
   fc.string({ maxLength: 40 }).map(encodeURIComponent),
   fc.string({ unit: 'grapheme', maxLength: 20 }).map(encodeURIComponent),
-  fc.constantFrom('town-square', '..', '%', '%E0%A4%A', '%00', 'a'.repeat(300), '__proto__', 'constructor', '-1', '0', '1e309', 'NaN', '%2F..%2F'),
+  fc.constantFrom(
+    'town-square',
+    '..',
+    '%',
+    '%E0%A4%A',
+    '%00',
+    'a'.repeat(300),
+    '__proto__',
+    'constructor',
+    '-1',
+    '0',
+    '1e309',
+    'NaN',
+    '%2F..%2F',
+  ),
 );
 
 const query = fc.oneof(
   fc.constant(''),
-  fc.dictionary(fc.constantFrom('limit', 'before', 'x', 'limit[]', 'before[a]', '__proto__[x]', 'q'), fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String), fc.double().map(String), fc.constant(''))).map(
-    (d) => `?${Object.entries(d).map(([k, v]) => `${encodeURIComponent(k).replace(/%5B/g, '[').replace(/%5D/g, ']')}=${encodeURIComponent(v)}`).join('&')}`,
-  ),
+  fc
+    .dictionary(
+      fc.constantFrom('limit', 'before', 'x', 'limit[]', 'before[a]', '__proto__[x]', 'q'),
+      fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String), fc.double().map(String), fc.constant('')),
+    )
+    .map(
+      (d) =>
+        `?${Object.entries(d)
+          .map(
+            ([k, v]) => `${encodeURIComponent(k).replace(/%5B/g, '[').replace(/%5D/g, ']')}=${encodeURIComponent(v)}`,
+          )
+          .join('&')}`,
+    ),
   fc.constantFrom('?%', '?&&==', '?limit=1&limit=2', '?limit=99999999999999999999', '?before=1.5', '?limit=-0'),
 );
 
@@ -27,10 +51,27 @@ const body = fc.oneof(
   fc.json({ maxDepth: 4 }),
   fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify({ name: v, sceneId: v, id: v, partnerId: v, situation: v })),
   fc.string({ maxLength: 200 }),
-  fc.constantFrom('{', '{"a":', '[1,2', 'null', '"x"', '{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"polluted":true}}}', '['.repeat(5_000), `{"a":"${'x'.repeat(70_000)}"}`),
+  fc.constantFrom(
+    '{',
+    '{"a":',
+    '[1,2',
+    'null',
+    '"x"',
+    '{"__proto__":{"polluted":true}}',
+    '{"constructor":{"prototype":{"polluted":true}}}',
+    '['.repeat(5_000),
+    `{"a":"${'x'.repeat(70_000)}"}`,
+  ),
 );
 
-const contentType = fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-7', undefined);
+const contentType = fc.constantFrom(
+  'application/json',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=utf-7',
+  undefined,
+);
 
 describe('fuzz: malformed requests and socket payloads', () => {
   let running: RunningApp;
@@ -57,7 +98,14 @@ describe('fuzz: malformed requests and socket payloads', () => {
       query,
       body,
       contentType,
-      auth: fc.option(fc.oneof(fc.string({ maxLength: 40 }).map((s) => `Bearer ${s.replace(/[\r\n]/g, '')}`), fc.constant('Bearer'), fc.constant('Basic Og==')), { nil: undefined }),
+      auth: fc.option(
+        fc.oneof(
+          fc.string({ maxLength: 40 }).map((s) => `Bearer ${s.replace(/[\r\n]/g, '')}`),
+          fc.constant('Bearer'),
+          fc.constant('Basic Og=='),
+        ),
+        { nil: undefined },
+      ),
     });
     const serverErrors: string[] = [];
     await fc.assert(
@@ -66,7 +114,12 @@ describe('fuzz: malformed requests and socket payloads', () => {
         if (r.contentType) headers['content-type'] = r.contentType;
         if (r.auth) headers.authorization = r.auth.replace(/[^\x20-\x7e]/g, '');
         const withBody = r.body !== undefined && r.method !== 'GET' && r.method !== 'HEAD';
-        const res = await fetch(`${running.url}${r.path}${r.query}`, { method: r.method, headers, body: withBody ? r.body : undefined, signal: AbortSignal.timeout(10_000) });
+        const res = await fetch(`${running.url}${r.path}${r.query}`, {
+          method: r.method,
+          headers,
+          body: withBody ? r.body : undefined,
+          signal: AbortSignal.timeout(10_000),
+        });
         // A valid SSE path opens a stream: its status is all there is to check.
         if (res.headers.get('content-type')?.startsWith('text/event-stream')) await res.body?.cancel();
         else await res.arrayBuffer();
@@ -87,13 +140,39 @@ describe('fuzz: malformed requests and socket payloads', () => {
       for (const c of clients) c.socket.on('disconnect', (reason) => disconnects.push(reason));
       const payload = fc.oneof(
         fc.anything({ maxDepth: 3, withBoxedValues: false, withMap: false, withSet: false, withTypedArray: false }),
-        fc.record({ sceneId: fc.oneof(fc.string({ maxLength: 80 }), fc.integer(), fc.constant(null), fc.constant('town-square'), fc.array(fc.string())) }, { requiredKeys: [] }),
+        fc.record(
+          {
+            sceneId: fc.oneof(
+              fc.string({ maxLength: 80 }),
+              fc.integer(),
+              fc.constant(null),
+              fc.constant('town-square'),
+              fc.array(fc.string()),
+            ),
+          },
+          { requiredKeys: [] },
+        ),
         fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),
-        fc.constantFrom({ sceneId: 'town-square', extra: 1 }, { sceneId: 'town-square' }, { sceneId: '../../etc' }, { __proto__: { sceneId: 'x' } }),
+        fc.constantFrom(
+          { sceneId: 'town-square', extra: 1 },
+          { sceneId: 'town-square' },
+          { sceneId: '../../etc' },
+          { __proto__: { sceneId: 'x' } },
+        ),
       );
       const event = fc.record({
         client: fc.nat({ max: clients.length - 1 }),
-        name: fc.oneof(fc.constantFrom('scene:join', 'scene:leave'), fc.string({ minLength: 1, maxLength: 30 }).filter((n) => !['connect', 'disconnect', 'connect_error', 'disconnecting', 'newListener', 'removeListener'].includes(n))),
+        name: fc.oneof(
+          fc.constantFrom('scene:join', 'scene:leave'),
+          fc
+            .string({ minLength: 1, maxLength: 30 })
+            .filter(
+              (n) =>
+                !['connect', 'disconnect', 'connect_error', 'disconnecting', 'newListener', 'removeListener'].includes(
+                  n,
+                ),
+            ),
+        ),
         args: fc.array(payload, { maxLength: 3 }),
       });
       await fc.assert(

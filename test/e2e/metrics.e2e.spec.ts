@@ -60,10 +60,14 @@ describe('GET /metrics', () => {
     const seen = client.lines.length;
     await waitFor(() => client.lines.length > seen, 30_000, 'another line');
     client.close();
-    const after = await waitFor(async () => {
-      const text = await (await fetch(`${running.url}/metrics`)).text();
-      return sample(text, 'pixeltales_viewers', 'scene="town-square"') === 0 && text;
-    }, 5_000, 'the viewer gauge to drop');
+    const after = await waitFor(
+      async () => {
+        const text = await (await fetch(`${running.url}/metrics`)).text();
+        return sample(text, 'pixeltales_viewers', 'scene="town-square"') === 0 && text;
+      },
+      5_000,
+      'the viewer gauge to drop',
+    );
     const lines = (t: string) => sample(t, 'pixeltales_lines_total', 'scene="town-square"')!;
     const calls = (t: string) => sample(t, 'pixeltales_llm_calls_total', 'outcome="ok"')!;
     expect(lines(after)).toBeGreaterThan(lines(before));

@@ -10,7 +10,11 @@ const SOCKET_EVENTS_PER_10S = 5;
 /** Linux routes all of 127.0.0.0/8 to lo: each of these is a different client address. */
 const clientAt = (address: string) => new Agent({ localAddress: address, keepAlive: true });
 
-function get(url: string, agent: Agent, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(
+  url: string,
+  agent: Agent,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { agent, headers }, (res) => {
       let body = '';
@@ -49,7 +53,11 @@ describe('rate limits', () => {
     const flooder = agent('127.0.0.2');
     const other = agent('127.0.0.3');
     const routes = ['/api/scenes', '/api/scenes/town-square', '/api/characters', '/api/scenes/town-square/lines'];
-    const results = await Promise.all(Array.from({ length: READS_PER_MINUTE * 3 }, (_, i) => get(`${running.url}${routes[i % routes.length]}`, flooder)));
+    const results = await Promise.all(
+      Array.from({ length: READS_PER_MINUTE * 3 }, (_, i) =>
+        get(`${running.url}${routes[i % routes.length]}`, flooder),
+      ),
+    );
     const statuses = results.map((r) => r.status);
     // The budget is per client across all read routes, not per route.
     expect(statuses.filter((s) => s === 200)).toHaveLength(READS_PER_MINUTE);
@@ -57,7 +65,10 @@ describe('rate limits', () => {
     const limited = results.find((r) => r.status === 429)!;
     expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
-    expect(JSON.parse(limited.body)).toMatchObject({ statusCode: 429, message: expect.stringMatching(/too many requests/i) });
+    expect(JSON.parse(limited.body)).toMatchObject({
+      statusCode: 429,
+      message: expect.stringMatching(/too many requests/i),
+    });
 
     // Meanwhile a second client is served normally.
     const served = await get(`${running.url}/api/scenes`, other);
@@ -71,7 +82,10 @@ describe('rate limits', () => {
   it('author routes have their own, smaller budget (which also slows token guessing)', async () => {
     const author = agent('127.0.0.4');
     const statuses: number[] = [];
-    for (let i = 0; i < AUTHOR_PER_MINUTE + 3; i++) statuses.push((await get(`${running.url}/api/llm`, author, { authorization: 'Bearer not-the-token-000000' })).status);
+    for (let i = 0; i < AUTHOR_PER_MINUTE + 3; i++)
+      statuses.push(
+        (await get(`${running.url}/api/llm`, author, { authorization: 'Bearer not-the-token-000000' })).status,
+      );
     expect(statuses.slice(0, AUTHOR_PER_MINUTE)).toEqual(Array(AUTHOR_PER_MINUTE).fill(401));
     expect(statuses.slice(AUTHOR_PER_MINUTE)).toEqual([429, 429, 429]);
     // Reads from the same address are on the read budget, untouched.
@@ -83,15 +97,25 @@ describe('rate limits', () => {
     const flooder = new RecordingClient(running.url);
     try {
       await Promise.all([polite.connected(), flooder.connected()]);
-      const acks = (await Promise.all(Array.from({ length: SOCKET_EVENTS_PER_10S + 3 }, () => flooder.emitRaw('scene:join', { sceneId: 'town-square' })))) as { ok: boolean; error?: { code: string } }[];
+      const acks = (await Promise.all(
+        Array.from({ length: SOCKET_EVENTS_PER_10S + 3 }, () =>
+          flooder.emitRaw('scene:join', { sceneId: 'town-square' }),
+        ),
+      )) as { ok: boolean; error?: { code: string } }[];
       expect(acks.filter((a) => a.ok)).toHaveLength(SOCKET_EVENTS_PER_10S);
-      expect(acks.filter((a) => !a.ok).map((a) => a.error?.code)).toEqual(['RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED']);
+      expect(acks.filter((a) => !a.ok).map((a) => a.error?.code)).toEqual([
+        'RATE_LIMITED',
+        'RATE_LIMITED',
+        'RATE_LIMITED',
+      ]);
       expect(flooder.socket.connected).toBe(true);
       // Another connection is unaffected.
       expect((await polite.join('town-square')).ok).toBe(true);
 
       // Keep flooding after the refusals: as many refused events as the budget, then the cut.
-      const disconnected = new Promise<string>((resolve) => flooder.socket.once('disconnect', (reason) => resolve(reason)));
+      const disconnected = new Promise<string>((resolve) =>
+        flooder.socket.once('disconnect', (reason) => resolve(reason)),
+      );
       for (let i = 0; i < SOCKET_EVENTS_PER_10S; i++) flooder.socket.emit('scene:leave', { sceneId: 'town-square' });
       expect(await disconnected).toBe('io server disconnect');
       await waitFor(() => polite.socket.connected, 1_000, 'the polite client to stay connected');

@@ -57,14 +57,25 @@ describe('the built server as a process', () => {
   it('runs the demo at production pacing: four lines from two characters well within 90 s at TICK_MS=250', async () => {
     const dir = tempDir();
     // As `npm start` runs it: the default reading pace, only the tick shortened as the acceptance says.
-    const server = await spawnServer({ DATABASE_URL: `sqlite:${join(dir, 'demo.sqlite')}`, DATA_DIR: dir, TICK_MS: '250', READING_CPS: '15', MIN_READING_MS: '2000' });
+    const server = await spawnServer({
+      DATABASE_URL: `sqlite:${join(dir, 'demo.sqlite')}`,
+      DATA_DIR: dir,
+      TICK_MS: '250',
+      READING_CPS: '15',
+      MIN_READING_MS: '2000',
+    });
     servers.push(server);
     const client = new RecordingClient(server.url);
     clients.push(client);
     await client.connected();
     const ack = await client.join('town-square');
     expect(ack.ok && ack.snapshot.characters.length).toBeGreaterThanOrEqual(4);
-    await waitFor(() => client.lines.length >= 4 && new Set(client.lines.map((l) => l.characterId)).size >= 2, 90_000, 'four lines from two characters', 200);
+    await waitFor(
+      () => client.lines.length >= 4 && new Set(client.lines.map((l) => l.characterId)).size >= 2,
+      90_000,
+      'four lines from two characters',
+      200,
+    );
     expect(client.ticks.length).toBeGreaterThan(0);
     await server.stop();
   }, 120_000);

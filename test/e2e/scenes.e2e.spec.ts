@@ -26,15 +26,26 @@ describe('scenes over HTTP and socket.io', () => {
     const res = await fetch(`${running.url}/api/health`);
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body).toMatchObject({ status: 'ok', info: { db: { status: 'up' }, llm: { status: 'up' } }, error: {}, details: { db: { status: 'up' } } });
+    expect(body).toMatchObject({
+      status: 'ok',
+      info: { db: { status: 'up' }, llm: { status: 'up' } },
+      error: {},
+      details: { db: { status: 'up' } },
+    });
   });
 
   it('lists the demo scene and its four characters', async () => {
-    const scenes = await waitFor(async () => {
-      const list = (await getJson(`${running.url}/api/scenes`)) as SceneSummary[];
-      return list[0]?.tick > 0 && list;
-    }, 5_000, 'the scene to tick');
-    expect(scenes).toEqual([expect.objectContaining({ id: 'town-square', name: 'Town Square', status: 'running', characterCount: 4 })]);
+    const scenes = await waitFor(
+      async () => {
+        const list = (await getJson(`${running.url}/api/scenes`)) as SceneSummary[];
+        return list[0]?.tick > 0 && list;
+      },
+      5_000,
+      'the scene to tick',
+    );
+    expect(scenes).toEqual([
+      expect.objectContaining({ id: 'town-square', name: 'Town Square', status: 'running', characterCount: 4 }),
+    ]);
     const characters = await getJson(`${running.url}/api/characters`);
     expect(characters).toHaveLength(4);
     const mara = await getJson(`${running.url}/api/characters/mara`);
@@ -52,19 +63,36 @@ describe('scenes over HTTP and socket.io', () => {
     expect(snapshot.visitorCount).toBe(1);
     const start = new Map(snapshot.characters.map((ch) => [ch.id, `${ch.x},${ch.y}`]));
 
-    await waitFor(() => c.lines.length >= 4 && new Set(c.lines.map((l) => l.characterId)).size >= 2, 30_000, 'four lines from two characters');
-    await waitFor(() => c.ticks.some((t) => t.characters.some((ch) => start.get(ch.id) !== `${ch.x},${ch.y}`)), 10_000, 'a position change');
+    await waitFor(
+      () => c.lines.length >= 4 && new Set(c.lines.map((l) => l.characterId)).size >= 2,
+      30_000,
+      'four lines from two characters',
+    );
+    await waitFor(
+      () => c.ticks.some((t) => t.characters.some((ch) => start.get(ch.id) !== `${ch.x},${ch.y}`)),
+      10_000,
+      'a position change',
+    );
     // scene:tick carries changed characters only, never the whole cast each tick.
     expect(c.ticks.some((t) => t.characters.length < snapshot.characters.length)).toBe(true);
     for (const line of c.lines) {
-      expect(line).toMatchObject({ sceneId: 'town-square', lineId: expect.any(Number), text: expect.stringMatching(/\w/), tick: expect.any(Number), at: expect.any(Number) });
+      expect(line).toMatchObject({
+        sceneId: 'town-square',
+        lineId: expect.any(Number),
+        text: expect.stringMatching(/\w/),
+        tick: expect.any(Number),
+        at: expect.any(Number),
+      });
       expect(line.text).not.toMatch(/^[{[]/);
     }
     // Conversations announce themselves before their lines.
     const names = c.events.map((e) => e.name);
     const firstLine = names.indexOf('conversation:line');
     const startedId = (c.lines[0] as LinePayload).conversationId;
-    const startedAt = c.events.findIndex((e) => e.name === 'conversation:started' && (e.payload as { conversationId: string }).conversationId === startedId);
+    const startedAt = c.events.findIndex(
+      (e) =>
+        e.name === 'conversation:started' && (e.payload as { conversationId: string }).conversationId === startedId,
+    );
     if (startedAt >= 0) expect(startedAt).toBeLessThan(firstLine);
     expect(names).toContain('conversation:typing');
   });
@@ -77,7 +105,9 @@ describe('scenes over HTTP and socket.io', () => {
     const all: LinePayload[] = [];
     let before: number | undefined;
     for (;;) {
-      const page = (await getJson(`${running.url}/api/scenes/town-square/lines?limit=7${before ? `&before=${before}` : ''}`)) as LinePayload[];
+      const page = (await getJson(
+        `${running.url}/api/scenes/town-square/lines?limit=7${before ? `&before=${before}` : ''}`,
+      )) as LinePayload[];
       all.push(...page);
       if (page.length < 7) break;
       before = page[page.length - 1].lineId;
@@ -94,9 +124,17 @@ describe('scenes over HTTP and socket.io', () => {
     const before = (await getJson(`${running.url}/api/scenes`))[0].visitorCount;
     const b = await client();
     await b.join('town-square');
-    await waitFor(() => a.events.some((e) => e.name === 'scene:visitors' && (e.payload as { count: number }).count === before + 1), 5_000, 'visitor count');
+    await waitFor(
+      () => a.events.some((e) => e.name === 'scene:visitors' && (e.payload as { count: number }).count === before + 1),
+      5_000,
+      'visitor count',
+    );
     b.close();
-    await waitFor(() => a.events.some((e) => e.name === 'scene:visitors' && (e.payload as { count: number }).count === before), 5_000, 'visitor left');
+    await waitFor(
+      () => a.events.some((e) => e.name === 'scene:visitors' && (e.payload as { count: number }).count === before),
+      5_000,
+      'visitor left',
+    );
   });
 
   it('answers malformed REST input with 4xx, never 5xx', async () => {
@@ -121,17 +159,34 @@ describe('scenes over HTTP and socket.io', () => {
       const body = await res.json();
       expect(body, path).toMatchObject({ statusCode: status, message: expect.anything() });
     }
-    const bad = await fetch(`${running.url}/api/scenes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"broken' });
+    const bad = await fetch(`${running.url}/api/scenes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"broken',
+    });
     expect(bad.status).toBeGreaterThanOrEqual(400);
     expect(bad.status).toBeLessThan(500);
   });
 
   it('answers malformed socket payloads with error acks and keeps the socket', async () => {
     const c = await client();
-    const payloads: unknown[] = [{}, null, 'town-square', 42, [], { sceneId: 5 }, { sceneId: 'town-square', extra: true }, { sceneId: 'BAD ID' }, { sceneId: 'x'.repeat(200) }];
+    const payloads: unknown[] = [
+      {},
+      null,
+      'town-square',
+      42,
+      [],
+      { sceneId: 5 },
+      { sceneId: 'town-square', extra: true },
+      { sceneId: 'BAD ID' },
+      { sceneId: 'x'.repeat(200) },
+    ];
     for (const payload of payloads) {
       const ack = (await c.emitRaw('scene:join', payload)) as { ok: boolean; error: { code: string; message: string } };
-      expect(ack, JSON.stringify(payload)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: expect.any(String) } });
+      expect(ack, JSON.stringify(payload)).toMatchObject({
+        ok: false,
+        error: { code: 'BAD_REQUEST', message: expect.any(String) },
+      });
     }
     expect(await c.join('no-such-scene')).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect(await c.emitRaw('scene:leave', { nope: 1 })).toMatchObject({ ok: false });
@@ -164,14 +219,26 @@ describe('scenes over HTTP and socket.io', () => {
     );
     const frame = text.split('\n\n').find((f) => /^event: scene:tick$/m.test(f))!;
     const data = /^data: (.*)$/m.exec(frame)![1];
-    expect(JSON.parse(data)).toMatchObject({ sceneId: 'town-square', tick: expect.any(Number), characters: expect.any(Array) });
+    expect(JSON.parse(data)).toMatchObject({
+      sceneId: 'town-square',
+      tick: expect.any(Number),
+      characters: expect.any(Array),
+    });
     controller.abort();
     await reader.cancel().catch(() => {});
   });
 
   it('serves the OpenAPI document', async () => {
     const doc = await getJson(`${running.url}/api/docs-json`);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/scenes', '/api/scenes/{id}', '/api/scenes/{id}/lines', '/api/health', '/api/characters/{id}']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/scenes',
+        '/api/scenes/{id}',
+        '/api/scenes/{id}/lines',
+        '/api/health',
+        '/api/characters/{id}',
+      ]),
+    );
     expect((await fetch(`${running.url}/api/docs`)).status).toBe(200);
   });
 });

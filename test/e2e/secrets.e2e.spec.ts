@@ -40,11 +40,22 @@ describe('the API key of a failing provider', () => {
   });
 
   it('never appears in the log, the responses or the events, though the provider echoed it', async () => {
-    await waitFor(() => fake.chatRequests().filter((r) => r.mode === 'auth401').length >= 3, 30_000, 'three refused calls');
+    await waitFor(
+      () => fake.chatRequests().filter((r) => r.mode === 'auth401').length >= 3,
+      30_000,
+      'three refused calls',
+    );
     // The key did go to the provider, as it must.
     expect(fake.chatRequests()[0].headers.authorization).toBe(`Bearer ${KEY}`);
     const bodies: string[] = [];
-    for (const path of ['/api/llm', '/api/health', '/api/scenes', '/api/scenes/town-square', '/api/scenes/town-square/lines', '/api/characters']) {
+    for (const path of [
+      '/api/llm',
+      '/api/health',
+      '/api/scenes',
+      '/api/scenes/town-square',
+      '/api/scenes/town-square/lines',
+      '/api/characters',
+    ]) {
       const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${AUTHOR_TOKEN}` } });
       bodies.push(await res.text());
     }
@@ -54,7 +65,9 @@ describe('the API key of a failing provider', () => {
     const secretPart = 'LEAKCHECK-9f8e7d6c5b4a3210zyxw';
     const log = server.output();
     // The provider's echo did reach our log, with the key cut out of it.
-    expect(log).toMatch(/LLM call to openai:fake-gpt failed \(auth 401\): 401 Incorrect API key provided: Bearer (…|\[redacted\])/);
+    expect(log).toMatch(
+      /LLM call to openai:fake-gpt failed \(auth 401\): 401 Incorrect API key provided: Bearer (…|\[redacted\])/,
+    );
     expect(log).not.toContain(secretPart);
     for (const body of bodies) expect(body).not.toContain(secretPart);
     expect(JSON.stringify(client.events)).not.toContain(secretPart);

@@ -33,7 +33,10 @@ describe('security headers, CORS and error bodies', () => {
 
   it('allows CORS only for CORS_ORIGINS, over HTTP and socket.io', async () => {
     const preflight = (origin: string) =>
-      fetch(`${running.url}/api/scenes`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
+      fetch(`${running.url}/api/scenes`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'GET' },
+      });
     const allowed = await preflight('http://allowed.test');
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://allowed.test');
     const denied = await preflight('http://evil.test');
@@ -42,8 +45,11 @@ describe('security headers, CORS and error bodies', () => {
     expect(simple.headers.get('access-control-allow-origin')).toBeNull();
 
     // socket.io's long-polling handshake answers with the same rule.
-    const handshake = (origin: string) => fetch(`${running.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin } });
-    expect((await handshake('http://allowed.test')).headers.get('access-control-allow-origin')).toBe('http://allowed.test');
+    const handshake = (origin: string) =>
+      fetch(`${running.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin } });
+    expect((await handshake('http://allowed.test')).headers.get('access-control-allow-origin')).toBe(
+      'http://allowed.test',
+    );
     expect((await handshake('http://evil.test')).headers.get('access-control-allow-origin')).toBeNull();
   });
 
@@ -53,7 +59,15 @@ describe('security headers, CORS and error bodies', () => {
       ['/api/scenes/town-square/lines?limit=abc&before=-1', {}, 400],
       ['/api/scenes/%E0%A4%A', {}, 400],
       ['/api/scenes/nope', {}, 404],
-      ['/api/llm', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: 'x'.repeat(300_000) }) }, 413],
+      [
+        '/api/llm',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ a: 'x'.repeat(300_000) }),
+        },
+        413,
+      ],
       ['/api/nothing-here', {}, 404],
     ];
     for (const [path, init, status] of cases) {
@@ -70,7 +84,15 @@ describe('security headers, CORS and error bodies', () => {
     try {
       browser = await chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
       });
       const page = await browser.newPage();
       const violations: string[] = [];
@@ -78,12 +100,16 @@ describe('security headers, CORS and error bodies', () => {
         if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
       });
       await page.addInitScript(() => {
-        document.addEventListener('securitypolicyviolation', (e) => ((window as any).__csp ??= []).push(`${e.violatedDirective} ${e.blockedURI}`));
+        document.addEventListener('securitypolicyviolation', (e) =>
+          ((window as any).__csp ??= []).push(`${e.violatedDirective} ${e.blockedURI}`),
+        );
       });
       const res = await page.goto(`${running.url}/scene/town-square`, { waitUntil: 'load' });
       expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
       // The built viewer's own module script ran (it renders into #app).
-      await page.waitForFunction(() => (document.querySelector('#app')?.childElementCount ?? 0) > 0, undefined, { timeout: 10_000 });
+      await page.waitForFunction(() => (document.querySelector('#app')?.childElementCount ?? 0) > 0, undefined, {
+        timeout: 10_000,
+      });
 
       const probe = await page.evaluate(async () => {
         const load = (src: string) =>
@@ -107,9 +133,13 @@ describe('security headers, CORS and error bodies', () => {
             resolve(false);
           }
         });
-        const gl = document.createElement('canvas').getContext('webgl') !== null || document.createElement('canvas').getContext('2d') !== null;
+        const gl =
+          document.createElement('canvas').getContext('webgl') !== null ||
+          document.createElement('canvas').getContext('2d') !== null;
         const ws = await new Promise<boolean>((resolve) => {
-          const socket = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`);
+          const socket = new WebSocket(
+            `${location.origin.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`,
+          );
           socket.onmessage = () => (socket.close(), resolve(true));
           socket.onerror = () => resolve(false);
         });
@@ -121,12 +151,18 @@ describe('security headers, CORS and error bodies', () => {
         return { blobImage, dataImage, worker, gl, ws, inlineRan, reported: (window as any).__csp ?? [] };
       });
       // What Phaser and socket.io need works; an injected inline script does not.
-      expect(probe).toMatchObject({ blobImage: true, dataImage: true, worker: true, gl: true, ws: true, inlineRan: false });
+      expect(probe).toMatchObject({
+        blobImage: true,
+        dataImage: true,
+        worker: true,
+        gl: true,
+        ws: true,
+        inlineRan: false,
+      });
       expect(probe.reported.filter((v: string) => !v.startsWith('script-src'))).toEqual([]);
       expect(violations.filter((v) => !/inline/i.test(v))).toEqual([]);
     } finally {
       await browser?.close();
     }
   });
-
 });

@@ -26,10 +26,26 @@ describe('text safety in the viewer', () => {
     const file = join(prompts, 'characters', 'mara.md');
     writeFileSync(file, readFileSync(file, 'utf8').replace(/^name:.*$/m, `name: '${HOSTILE_NAME}'`));
     fake = await new HostileOpenAi().start();
-    running = await startApp({ viewer: true, env: { PROMPTS_DIR: prompts, LLM_MODEL: 'openai:fake-gpt', LLM_BASE_URL: fake.baseUrl, LLM_API_KEY: 'sk-text-safety-0000000000' } });
+    running = await startApp({
+      viewer: true,
+      env: {
+        PROMPTS_DIR: prompts,
+        LLM_MODEL: 'openai:fake-gpt',
+        LLM_BASE_URL: fake.baseUrl,
+        LLM_API_KEY: 'sk-text-safety-0000000000',
+      },
+    });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
 
@@ -39,26 +55,32 @@ describe('text safety in the viewer', () => {
     await fake?.close();
   });
 
-  it('renders names and lines holding HTML or script as text, in the scene list and the live view', { timeout: 60_000 }, async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+  it(
+    'renders names and lines holding HTML or script as text, in the scene list and the live view',
+    { timeout: 60_000 },
+    async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
 
-    await page.goto(`${running.url}/`);
-    await page.waitForFunction((name) => document.body.innerText.includes(name), HOSTILE_NAME, { timeout: 15_000 });
+      await page.goto(`${running.url}/`);
+      await page.waitForFunction((name) => document.body.innerText.includes(name), HOSTILE_NAME, { timeout: 15_000 });
 
-    await page.goto(`${running.url}/scene/town-square`);
-    await page.waitForFunction((line) => document.body.innerText.includes(line.slice(0, 30)), HOSTILE_LINE, { timeout: 40_000 });
-    expect(await page.evaluate(() => document.body.innerText)).toContain(HOSTILE_NAME);
+      await page.goto(`${running.url}/scene/town-square`);
+      await page.waitForFunction((line) => document.body.innerText.includes(line.slice(0, 30)), HOSTILE_LINE, {
+        timeout: 40_000,
+      });
+      expect(await page.evaluate(() => document.body.innerText)).toContain(HOSTILE_NAME);
 
-    const result = await page.evaluate(() => ({
-      xss: (window as unknown as { __xss?: number }).__xss ?? null,
-      injectedImages: document.querySelectorAll('img[src="x"], img[src="y"]').length,
-      boldFromServer: [...document.querySelectorAll('b')].filter((b) => b.textContent === 'bold').length,
-      inlineScripts: [...document.querySelectorAll('script')].filter((s) => s.textContent?.includes('__xss')).length,
-    }));
-    expect(result).toEqual({ xss: null, injectedImages: 0, boldFromServer: 0, inlineScripts: 0 });
-    expect(errors).toEqual([]);
-    await page.close();
-  });
+      const result = await page.evaluate(() => ({
+        xss: (window as unknown as { __xss?: number }).__xss ?? null,
+        injectedImages: document.querySelectorAll('img[src="x"], img[src="y"]').length,
+        boldFromServer: [...document.querySelectorAll('b')].filter((b) => b.textContent === 'bold').length,
+        inlineScripts: [...document.querySelectorAll('script')].filter((s) => s.textContent?.includes('__xss')).length,
+      }));
+      expect(result).toEqual({ xss: null, injectedImages: 0, boldFromServer: 0, inlineScripts: 0 });
+      expect(errors).toEqual([]);
+      await page.close();
+    },
+  );
 });

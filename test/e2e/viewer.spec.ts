@@ -34,7 +34,15 @@ interface DebugState {
   selected: string | null;
   transcript: number[];
   bubbles: { kind: 'speech' | 'thinking'; lineId: number | null; characterId: string; text: string; page: PageRect }[];
-  characters: { id: string; name: string; x: number; y: number; action: string; mood: string; page: { x: number; y: number } | null }[];
+  characters: {
+    id: string;
+    name: string;
+    x: number;
+    y: number;
+    action: string;
+    mood: string;
+    page: { x: number; y: number } | null;
+  }[];
 }
 
 interface Logged {
@@ -48,14 +56,20 @@ const state = (page: Page): Promise<DebugState> =>
 /** The transcript as the page shows it: ids and texts, in page order. */
 const transcriptRows = (page: Page) =>
   page.$$eval('.transcript .line', (rows) =>
-    rows.map((r) => ({ id: Number((r as HTMLElement).dataset.lineId), text: r.querySelector('.text')?.textContent ?? '', who: r.querySelector('.who')?.textContent ?? '' })),
+    rows.map((r) => ({
+      id: Number((r as HTMLElement).dataset.lineId),
+      text: r.querySelector('.text')?.textContent ?? '',
+      who: r.querySelector('.who')?.textContent ?? '',
+    })),
   );
 
 async function allLines(url: string): Promise<LinePayload[]> {
   const all: LinePayload[] = [];
   let before: number | undefined;
   for (let i = 0; i < 50; i++) {
-    const page = await getJson<LinePayload[]>(`${url}/api/scenes/${SCENE}/lines?limit=200${before ? `&before=${before}` : ''}`);
+    const page = await getJson<LinePayload[]>(
+      `${url}/api/scenes/${SCENE}/lines?limit=200${before ? `&before=${before}` : ''}`,
+    );
     all.push(...page);
     if (page.length < 200) break;
     before = page[page.length - 1].lineId;
@@ -93,12 +107,21 @@ describe('viewer (browser e2e)', () => {
   const outage = { from: Infinity, to: Infinity };
 
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'dist/frontend/index.html'))) throw new Error('No built viewer: run `npm run build:frontend` first');
+    if (!existsSync(join(ROOT, 'dist/frontend/index.html')))
+      throw new Error('No built viewer: run `npm run build:frontend` first');
     app = await startApp({ viewer: true, dir, env: ENV });
     port = Number(new URL(app.url).port);
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (e) => pageErrors.push(e.stack ?? e.message));
@@ -127,97 +150,117 @@ describe('viewer (browser e2e)', () => {
     expect(await card.locator('a').getAttribute('href')).toBe(`/scene/${SCENE}`);
   });
 
-  it('draws the scene, shows speech bubbles and a transcript that matches /lines; a click opens a card', { timeout: 50_000 }, async () => {
-    await page.goto(`${app!.url}/scene/${SCENE}`);
-    await page.waitForFunction(() => '__pixeltales' in window, null, { timeout: 10_000 });
-    await waitFor(async () => { const s = await state(page); return s.connection === 'live' && s.renderer !== null; }, 15_000, 'the live view to connect and draw');
-    expect(await page.locator('.scene-name').textContent()).toBe('Town Square');
-    expect(await page.locator('.transcript').getAttribute('aria-live')).toBe('polite');
+  it(
+    'draws the scene, shows speech bubbles and a transcript that matches /lines; a click opens a card',
+    { timeout: 50_000 },
+    async () => {
+      await page.goto(`${app!.url}/scene/${SCENE}`);
+      await page.waitForFunction(() => '__pixeltales' in window, null, { timeout: 10_000 });
+      await waitFor(
+        async () => {
+          const s = await state(page);
+          return s.connection === 'live' && s.renderer !== null;
+        },
+        15_000,
+        'the live view to connect and draw',
+      );
+      expect(await page.locator('.scene-name').textContent()).toBe('Town Square');
+      expect(await page.locator('.transcript').getAttribute('aria-live')).toBe('polite');
 
-    // The canvas is really painted: many distinct colours, not a blank or single-colour box.
-    await page.waitForTimeout(300);
-    const shot = await page.locator('.canvas-box canvas').screenshot();
-    const pixels = await distinctColours(page, shot);
-    expect(pixels.width).toBeGreaterThan(600);
-    expect(pixels.colours).toBeGreaterThan(40);
+      // The canvas is really painted: many distinct colours, not a blank or single-colour box.
+      await page.waitForTimeout(300);
+      const shot = await page.locator('.canvas-box canvas').screenshot();
+      const pixels = await distinctColours(page, shot);
+      expect(pixels.width).toBeGreaterThan(600);
+      expect(pixels.colours).toBeGreaterThan(40);
 
-    // Within 30 s somebody speaks: a bubble in the DOM, also in the page's own state, and
-    // (checked against the API below) with that line's text. Read in one go: bubbles come and go.
-    const bubble = await waitFor(
-      () =>
-        page.evaluate(() => {
-          const node = document.querySelector<HTMLElement>('.bubble[data-line-id]');
-          if (!node) return null;
-          const lineId = Number(node.dataset.lineId);
-          const text = node.querySelector('.text')?.textContent ?? '';
-          const known = (window as unknown as { __pixeltales: { state(): DebugState } }).__pixeltales.state().bubbles;
-          return { lineId, text, characterId: node.dataset.characterId ?? '', inState: known.some((b) => b.kind === 'speech' && b.lineId === lineId && b.text === text) };
-        }),
-      30_000,
-      'a speech bubble',
-    );
-    expect(bubble.inState).toBe(true);
-    expect(bubble.text.length).toBeGreaterThan(0);
+      // Within 30 s somebody speaks: a bubble in the DOM, also in the page's own state, and
+      // (checked against the API below) with that line's text. Read in one go: bubbles come and go.
+      const bubble = await waitFor(
+        () =>
+          page.evaluate(() => {
+            const node = document.querySelector<HTMLElement>('.bubble[data-line-id]');
+            if (!node) return null;
+            const lineId = Number(node.dataset.lineId);
+            const text = node.querySelector('.text')?.textContent ?? '';
+            const known = (window as unknown as { __pixeltales: { state(): DebugState } }).__pixeltales.state().bubbles;
+            return {
+              lineId,
+              text,
+              characterId: node.dataset.characterId ?? '',
+              inState: known.some((b) => b.kind === 'speech' && b.lineId === lineId && b.text === text),
+            };
+          }),
+        30_000,
+        'a speech bubble',
+      );
+      expect(bubble.inState).toBe(true);
+      expect(bubble.text.length).toBeGreaterThan(0);
 
-    // Bubbles never cover each other, and stay inside the stage.
-    const stage = (await page.locator('.stage').boundingBox())!;
-    for (let i = 0; i < 12; i++) {
-      const { bubbles } = await state(page);
-      for (const b of bubbles) {
-        expect(b.page.x).toBeGreaterThanOrEqual(stage.x);
-        expect(b.page.y).toBeGreaterThanOrEqual(stage.y);
-        expect(b.page.x + b.page.w).toBeLessThanOrEqual(stage.x + stage.width + 0.5);
-        expect(b.page.y + b.page.h).toBeLessThanOrEqual(stage.y + stage.height + 0.5);
-      }
-      for (const [i1, a] of bubbles.entries()) {
-        for (const b of bubbles.slice(i1 + 1)) {
-          const apart = a.page.x + a.page.w <= b.page.x || b.page.x + b.page.w <= a.page.x || a.page.y + a.page.h <= b.page.y || b.page.y + b.page.h <= a.page.y;
-          expect(apart, `bubbles ${a.characterId} and ${b.characterId} overlap`).toBe(true);
+      // Bubbles never cover each other, and stay inside the stage.
+      const stage = (await page.locator('.stage').boundingBox())!;
+      for (let i = 0; i < 12; i++) {
+        const { bubbles } = await state(page);
+        for (const b of bubbles) {
+          expect(b.page.x).toBeGreaterThanOrEqual(stage.x);
+          expect(b.page.y).toBeGreaterThanOrEqual(stage.y);
+          expect(b.page.x + b.page.w).toBeLessThanOrEqual(stage.x + stage.width + 0.5);
+          expect(b.page.y + b.page.h).toBeLessThanOrEqual(stage.y + stage.height + 0.5);
         }
+        for (const [i1, a] of bubbles.entries()) {
+          for (const b of bubbles.slice(i1 + 1)) {
+            const apart =
+              a.page.x + a.page.w <= b.page.x ||
+              b.page.x + b.page.w <= a.page.x ||
+              a.page.y + a.page.h <= b.page.y ||
+              b.page.y + b.page.h <= a.page.y;
+            expect(apart, `bubbles ${a.characterId} and ${b.characterId} overlap`).toBe(true);
+          }
+        }
+        await page.waitForTimeout(150);
       }
-      await page.waitForTimeout(150);
-    }
 
-    // The transcript holds what the API has, word for word, each line once.
-    await waitFor(async () => (await transcriptRows(page)).length >= 3, 20_000, 'three transcript lines');
-    const rows = await transcriptRows(page);
-    const api = new Map((await allLines(app!.url)).map((l) => [l.lineId, l]));
-    expect(api.get(bubble.lineId)?.text).toBe(bubble.text);
-    expect(api.get(bubble.lineId)?.characterId).toBe(bubble.characterId);
-    expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
-    for (const row of rows) {
-      expect(api.get(row.id)?.text, `line ${row.id}`).toBe(row.text);
-    }
-    expect(rows.map((r) => r.id)).toEqual([...rows.map((r) => r.id)].sort((a, b) => a - b));
-
-    // Clicking a character on the canvas opens their card (someone standing still, so the click lands).
-    const card = page.locator('.card');
-    let clicked: string | null = null;
-    for (let attempt = 0; attempt < 8 && !clicked; attempt++) {
-      const target = (await state(page)).characters.find((c) => c.page !== null && c.action !== 'walking');
-      if (target) {
-        await page.mouse.click(target.page!.x, target.page!.y);
-        if (await card.isVisible()) clicked = target.id;
+      // The transcript holds what the API has, word for word, each line once.
+      await waitFor(async () => (await transcriptRows(page)).length >= 3, 20_000, 'three transcript lines');
+      const rows = await transcriptRows(page);
+      const api = new Map((await allLines(app!.url)).map((l) => [l.lineId, l]));
+      expect(api.get(bubble.lineId)?.text).toBe(bubble.text);
+      expect(api.get(bubble.lineId)?.characterId).toBe(bubble.characterId);
+      expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
+      for (const row of rows) {
+        expect(api.get(row.id)?.text, `line ${row.id}`).toBe(row.text);
       }
-      if (!clicked) await page.waitForTimeout(300);
-    }
-    expect(clicked, 'a click on a character opens the card').not.toBeNull();
-    expect(await card.getAttribute('data-character-id')).toBe(clicked);
-    expect((await state(page)).selected).toBe(clicked);
-    const shown = await card.getAttribute('data-character-id');
-    const character = (await state(page)).characters.find((c) => c.id === shown)!;
-    expect(await card.locator('.card-name').textContent()).toBe(character.name);
-    expect(await card.locator('.traits li').count()).toBeGreaterThan(0);
-    expect(await card.locator('.card-mood').textContent()).toBeTruthy();
-    await card.locator('.close').click();
-    await card.waitFor({ state: 'hidden', timeout: 2_000 });
-    // The cast list opens the same card, from the keyboard too.
-    await page.click('.cast-member[data-character-id="otto"]');
-    await card.waitFor({ state: 'visible', timeout: 2_000 });
-    expect(await card.locator('.card-name').textContent()).toBe('Otto');
-    await page.keyboard.press('Escape');
-    await card.waitFor({ state: 'hidden', timeout: 2_000 });
-  });
+      expect(rows.map((r) => r.id)).toEqual([...rows.map((r) => r.id)].sort((a, b) => a - b));
+
+      // Clicking a character on the canvas opens their card (someone standing still, so the click lands).
+      const card = page.locator('.card');
+      let clicked: string | null = null;
+      for (let attempt = 0; attempt < 8 && !clicked; attempt++) {
+        const target = (await state(page)).characters.find((c) => c.page !== null && c.action !== 'walking');
+        if (target) {
+          await page.mouse.click(target.page!.x, target.page!.y);
+          if (await card.isVisible()) clicked = target.id;
+        }
+        if (!clicked) await page.waitForTimeout(300);
+      }
+      expect(clicked, 'a click on a character opens the card').not.toBeNull();
+      expect(await card.getAttribute('data-character-id')).toBe(clicked);
+      expect((await state(page)).selected).toBe(clicked);
+      const shown = await card.getAttribute('data-character-id');
+      const character = (await state(page)).characters.find((c) => c.id === shown)!;
+      expect(await card.locator('.card-name').textContent()).toBe(character.name);
+      expect(await card.locator('.traits li').count()).toBeGreaterThan(0);
+      expect(await card.locator('.card-mood').textContent()).toBeTruthy();
+      await card.locator('.close').click();
+      await card.waitFor({ state: 'hidden', timeout: 2_000 });
+      // The cast list opens the same card, from the keyboard too.
+      await page.click('.cast-member[data-character-id="otto"]');
+      await card.waitFor({ state: 'visible', timeout: 2_000 });
+      expect(await card.locator('.card-name').textContent()).toBe('Otto');
+      await page.keyboard.press('Escape');
+      await card.waitFor({ state: 'hidden', timeout: 2_000 });
+    },
+  );
 
   it('lives through a server restart: re-joins, fills the gap, no duplicate lines', { timeout: 60_000 }, async () => {
     const before = await state(page);
@@ -227,7 +270,11 @@ describe('viewer (browser e2e)', () => {
     outage.from = Date.now();
     await app!.close();
     app = null;
-    await waitFor(async () => (await state(page)).connection !== 'live', 10_000, 'the page to notice the server is gone');
+    await waitFor(
+      async () => (await state(page)).connection !== 'live',
+      10_000,
+      'the page to notice the server is gone',
+    );
     expect(await page.locator('.conn').getAttribute('data-state')).not.toBe('live');
     // The page stays cut off for a while after the server is back, so that lines are said
     // that it never received live: they must come from the gap fill.
@@ -236,7 +283,11 @@ describe('viewer (browser e2e)', () => {
     // ...including lines of a conversation that has ended, which no snapshot carries any more.
     await waitFor(
       async () => {
-        const active = new Set((await getJson<{ conversations: { id: string }[] }>(`${app!.url}/api/scenes/${SCENE}`)).conversations.map((c) => c.id));
+        const active = new Set(
+          (await getJson<{ conversations: { id: string }[] }>(`${app!.url}/api/scenes/${SCENE}`)).conversations.map(
+            (c) => c.id,
+          ),
+        );
         return (await allLines(app!.url)).some((l) => l.lineId > maxBefore && !active.has(l.conversationId));
       },
       30_000,
@@ -245,8 +296,19 @@ describe('viewer (browser e2e)', () => {
     await page.context().setOffline(false);
     outage.to = Date.now() + 8_000;
 
-    await waitFor(async () => { const s = await state(page); return s.connection === 'live' && s.joins > before.joins; }, 20_000, 'the page to re-join');
-    await waitFor(async () => (await state(page)).transcript.some((id) => id > maxBefore), 30_000, 'new lines after the restart');
+    await waitFor(
+      async () => {
+        const s = await state(page);
+        return s.connection === 'live' && s.joins > before.joins;
+      },
+      20_000,
+      'the page to re-join',
+    );
+    await waitFor(
+      async () => (await state(page)).transcript.some((id) => id > maxBefore),
+      30_000,
+      'new lines after the restart',
+    );
     // Give live lines and the gap fill a moment to interleave, then compare with the API.
     await page.waitForTimeout(1000);
 
@@ -271,7 +333,14 @@ describe('viewer (browser e2e)', () => {
   it('had no page errors, and console errors only for failed connections while the server was away', () => {
     expect(pageErrors).toEqual([]);
     const unexpected = consoleErrors.filter(
-      (e) => !(e.at >= outage.from && e.at <= outage.to && /ERR_CONNECTION_REFUSED|ERR_INTERNET_DISCONNECTED|WebSocket connection to .* failed|Failed to load resource/i.test(e.text)),
+      (e) =>
+        !(
+          e.at >= outage.from &&
+          e.at <= outage.to &&
+          /ERR_CONNECTION_REFUSED|ERR_INTERNET_DISCONNECTED|WebSocket connection to .* failed|Failed to load resource/i.test(
+            e.text,
+          )
+        ),
     );
     expect(unexpected.map((e) => e.text)).toEqual([]);
   });

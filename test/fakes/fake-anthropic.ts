@@ -9,11 +9,21 @@ export class FakeAnthropicServer extends FakeLlmServer {
 
   protected answer(mode: FakeMode, body: any, _req: IncomingMessage, res: ServerResponse): void {
     const line = this.nextLine();
-    if (mode === 'error500') return this.json(res, 500, { type: 'error', error: { type: 'api_error', message: 'Internal server error' } });
-    if (mode === 'rate429') return this.json(res, 429, { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }, { 'retry-after': String(this.retryAfterSeconds) });
+    if (mode === 'error500')
+      return this.json(res, 500, { type: 'error', error: { type: 'api_error', message: 'Internal server error' } });
+    if (mode === 'rate429')
+      return this.json(
+        res,
+        429,
+        { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } },
+        { 'retry-after': String(this.retryAfterSeconds) },
+      );
     if (mode === 'stall') return;
     const tool = body?.tools?.[0]?.name as string | undefined;
-    const content = mode === 'tool' && tool ? [{ type: 'tool_use', id: `toolu_${this.requests.length}`, name: tool, input: line }] : [{ type: 'text', text: `Someone: "${line.say}"` }];
+    const content =
+      mode === 'tool' && tool
+        ? [{ type: 'tool_use', id: `toolu_${this.requests.length}`, name: tool, input: line }]
+        : [{ type: 'text', text: `Someone: "${line.say}"` }];
     this.json(res, 200, {
       id: `msg_${this.requests.length}`,
       type: 'message',

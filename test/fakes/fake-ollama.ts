@@ -32,10 +32,17 @@ export class FakeOllamaServer extends FakeLlmServer {
         break;
     }
     let message: Record<string, unknown>;
-    if (mode === 'tool' && tool && !body?.format) message = { role: 'assistant', content: '', tool_calls: [{ function: { name: tool, arguments: line } }] };
-    else if (mode === 'tool' || mode === 'json') message = { role: 'assistant', content: mode === 'json' && !body?.format ? `\`\`\`json\n${JSON.stringify(line)}\n\`\`\`` : JSON.stringify(line) };
+    if (mode === 'tool' && tool && !body?.format)
+      message = { role: 'assistant', content: '', tool_calls: [{ function: { name: tool, arguments: line } }] };
+    else if (mode === 'tool' || mode === 'json')
+      message = {
+        role: 'assistant',
+        content:
+          mode === 'json' && !body?.format ? `\`\`\`json\n${JSON.stringify(line)}\n\`\`\`` : JSON.stringify(line),
+      };
     else if (mode === 'plain') message = { role: 'assistant', content: `Someone: "${line.say}"` };
-    else if (mode === 'cutoff' || mode === 'cutoffSay') message = { role: 'assistant', content: this.cutJson(line, mode === 'cutoffSay') };
+    else if (mode === 'cutoff' || mode === 'cutoffSay')
+      message = { role: 'assistant', content: this.cutJson(line, mode === 'cutoffSay') };
     else message = { role: 'assistant', content: '{"error": "model requires more system memory"}' };
 
     if (body?.stream === false) return this.json(res, 200, this.done(body, message));
@@ -43,7 +50,8 @@ export class FakeOllamaServer extends FakeLlmServer {
     if (message.tool_calls) {
       res.write(`${JSON.stringify(this.part(body, message))}\n`);
     } else {
-      for (const piece of String(message.content).match(/.{1,6}/gs) ?? []) res.write(`${JSON.stringify(this.part(body, { role: 'assistant', content: piece }))}\n`);
+      for (const piece of String(message.content).match(/.{1,6}/gs) ?? [])
+        res.write(`${JSON.stringify(this.part(body, { role: 'assistant', content: piece }))}\n`);
     }
     res.end(`${JSON.stringify(this.done(body, { role: 'assistant', content: '' }))}\n`);
   }

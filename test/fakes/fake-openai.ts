@@ -21,12 +21,24 @@ export class FakeOpenAiServer extends FakeLlmServer {
     const wantsSchema = body?.response_format?.type === 'json_schema' || body?.response_format?.type === 'json_object';
     switch (mode) {
       case 'error500':
-        return this.json(res, 500, { error: { message: 'The server had an error while processing your request.', type: 'server_error' } });
+        return this.json(res, 500, {
+          error: { message: 'The server had an error while processing your request.', type: 'server_error' },
+        });
       case 'rate429':
-        return this.json(res, 429, { error: { message: 'Rate limit reached, slow down.', type: 'rate_limit_error' } }, { 'retry-after': String(this.retryAfterSeconds) });
+        return this.json(
+          res,
+          429,
+          { error: { message: 'Rate limit reached, slow down.', type: 'rate_limit_error' } },
+          { 'retry-after': String(this.retryAfterSeconds) },
+        );
       case 'auth401':
         // A careless provider that echoes what it was sent: the app must never pass this on.
-        return this.json(res, 401, { error: { message: `Incorrect API key provided: ${req.headers.authorization ?? ''}`, type: 'invalid_request_error' } });
+        return this.json(res, 401, {
+          error: {
+            message: `Incorrect API key provided: ${req.headers.authorization ?? ''}`,
+            type: 'invalid_request_error',
+          },
+        });
       case 'stall':
         if (!body?.stream) return; // never answers
         res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -40,7 +52,17 @@ export class FakeOpenAiServer extends FakeLlmServer {
     let message: Record<string, unknown>;
     let finish = 'stop';
     if (mode === 'tool' && tool && !wantsSchema) {
-      message = { role: 'assistant', content: null, tool_calls: [{ id: `call_${this.requests.length}`, type: 'function', function: { name: tool, arguments: JSON.stringify(line) } }] };
+      message = {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          {
+            id: `call_${this.requests.length}`,
+            type: 'function',
+            function: { name: tool, arguments: JSON.stringify(line) },
+          },
+        ],
+      };
       finish = 'tool_calls';
     } else if (mode === 'tool' || (mode === 'json' && wantsSchema)) {
       message = { role: 'assistant', content: JSON.stringify(line) };
@@ -50,7 +72,13 @@ export class FakeOpenAiServer extends FakeLlmServer {
       message = { role: 'assistant', content: `Someone: "${line.say}"` };
     } else if (mode === 'cutoff' || mode === 'cutoffSay') {
       const args = this.cutJson(line, mode === 'cutoffSay');
-      message = tool ? { role: 'assistant', content: null, tool_calls: [{ id: 'call_cut', type: 'function', function: { name: tool, arguments: args } }] } : { role: 'assistant', content: args };
+      message = tool
+        ? {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'call_cut', type: 'function', function: { name: tool, arguments: args } }],
+          }
+        : { role: 'assistant', content: args };
       finish = 'length';
     } else {
       message = { role: 'assistant', content: 'Error: upstream model crashed (CUDA out of memory)' };
@@ -66,12 +94,22 @@ export class FakeOpenAiServer extends FakeLlmServer {
       created: Math.floor(Date.now() / 1000),
       model: body?.model ?? 'fake',
       choices: [{ index: 0, message, finish_reason: finish, logprobs: null }],
-      usage: { prompt_tokens: PROMPT_TOKENS, completion_tokens: COMPLETION_TOKENS, total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS },
+      usage: {
+        prompt_tokens: PROMPT_TOKENS,
+        completion_tokens: COMPLETION_TOKENS,
+        total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS,
+      },
     };
   }
 
   private chunk(body: any, delta: Record<string, unknown>, finish: string | null) {
-    return { id: `chatcmpl-${this.requests.length}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body?.model ?? 'fake', choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] };
+    return {
+      id: `chatcmpl-${this.requests.length}`,
+      object: 'chat.completion.chunk',
+      created: Math.floor(Date.now() / 1000),
+      model: body?.model ?? 'fake',
+      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+    };
   }
 
   /** Server-Sent Events as OpenAI streams them: role, pieces of content or arguments, finish, usage, [DONE]. */
@@ -82,14 +120,37 @@ export class FakeOpenAiServer extends FakeLlmServer {
     const calls = message.tool_calls as { id: string; function: { name: string; arguments: string } }[] | undefined;
     if (calls) {
       const call = calls[0];
-      send(this.chunk(body, { tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }, null));
-      for (const piece of call.function.arguments.match(/.{1,7}/gs) ?? []) send(this.chunk(body, { tool_calls: [{ index: 0, function: { arguments: piece } }] }, null));
+      send(
+        this.chunk(
+          body,
+          {
+            tool_calls: [
+              { index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } },
+            ],
+          },
+          null,
+        ),
+      );
+      for (const piece of call.function.arguments.match(/.{1,7}/gs) ?? [])
+        send(this.chunk(body, { tool_calls: [{ index: 0, function: { arguments: piece } }] }, null));
     } else {
-      for (const piece of String(message.content ?? '').match(/.{1,5}/gs) ?? []) send(this.chunk(body, { content: piece }, null));
+      for (const piece of String(message.content ?? '').match(/.{1,5}/gs) ?? [])
+        send(this.chunk(body, { content: piece }, null));
     }
     send(this.chunk(body, {}, finish));
     if (body?.stream_options?.include_usage) {
-      send({ id: `chatcmpl-${this.requests.length}`, object: 'chat.completion.chunk', created: 0, model: body?.model ?? 'fake', choices: [], usage: { prompt_tokens: PROMPT_TOKENS, completion_tokens: COMPLETION_TOKENS, total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS } });
+      send({
+        id: `chatcmpl-${this.requests.length}`,
+        object: 'chat.completion.chunk',
+        created: 0,
+        model: body?.model ?? 'fake',
+        choices: [],
+        usage: {
+          prompt_tokens: PROMPT_TOKENS,
+          completion_tokens: COMPLETION_TOKENS,
+          total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS,
+        },
+      });
     }
     res.end('data: [DONE]\n\n');
   }

@@ -2,7 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DialogueService, LineGenerationError, type GeneratedLine, type LineRequest } from '../../backend/src/agents/dialogue.service.js';
+import {
+  DialogueService,
+  LineGenerationError,
+  type GeneratedLine,
+  type LineRequest,
+} from '../../backend/src/agents/dialogue.service.js';
 import { LlmStatusService } from '../../backend/src/agents/llm-status.service.js';
 import { CharactersService } from '../../backend/src/characters/characters.service.js';
 import { Rng } from '../../backend/src/simulation/rng.js';
@@ -116,6 +121,7 @@ describe('LLM fault suite: 240 line requests against a misbehaving OpenAI-compat
     expect(status.outcomes.ok + status.outcomes.recovered).toBe(lines.length);
     // Every retry was an extra request the fake answered.
     expect(served.length).toBe(REQUESTS + status.retries);
-    for (const kind of ['error500', 'rate429', 'stall', 'garbage', 'cutoffSay', 'truncatedBody'] as FakeMode[]) expect(count(kind), kind).toBeGreaterThan(5);
+    for (const kind of ['error500', 'rate429', 'stall', 'garbage', 'cutoffSay', 'truncatedBody'] as FakeMode[])
+      expect(count(kind), kind).toBeGreaterThan(5);
   }, 90_000);
 });

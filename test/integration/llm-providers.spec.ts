@@ -49,7 +49,12 @@ const request = (sceneId = 'it'): LineRequest => ({
 
 /** Dialogue service with the real factory and clients, configured as the app would be from `env`. */
 async function dialogue(env: Record<string, string>) {
-  const config = loadConfig({ PROMPTS_DIR: join(ROOT, 'prompts'), LLM_TIMEOUT_MS: '1500', LLM_MAX_RETRIES: '2', ...env });
+  const config = loadConfig({
+    PROMPTS_DIR: join(ROOT, 'prompts'),
+    LLM_TIMEOUT_MS: '1500',
+    LLM_MAX_RETRIES: '2',
+    ...env,
+  });
   const templates = new PromptTemplatesService(config);
   await templates.load();
   const status = new LlmStatusService(config);
@@ -63,10 +68,27 @@ function expectSpeakable(text: string) {
   expect(text).not.toMatch(/[{}[\]]|```|error|exception|Someone:|^"/i);
 }
 
-type Provider = { name: string; model: string; make: () => FakeLlmServer; baseUrl: (f: FakeLlmServer) => string; env?: Record<string, string> };
+type Provider = {
+  name: string;
+  model: string;
+  make: () => FakeLlmServer;
+  baseUrl: (f: FakeLlmServer) => string;
+  env?: Record<string, string>;
+};
 const PROVIDERS: Provider[] = [
-  { name: 'openai', model: 'openai:fake-gpt', make: () => new FakeOpenAiServer(), baseUrl: (f) => (f as FakeOpenAiServer).baseUrl },
-  { name: 'openai streamed', model: 'openai:fake-gpt', make: () => new FakeOpenAiServer(), baseUrl: (f) => (f as FakeOpenAiServer).baseUrl, env: { LLM_STREAMING: 'true' } },
+  {
+    name: 'openai',
+    model: 'openai:fake-gpt',
+    make: () => new FakeOpenAiServer(),
+    baseUrl: (f) => (f as FakeOpenAiServer).baseUrl,
+  },
+  {
+    name: 'openai streamed',
+    model: 'openai:fake-gpt',
+    make: () => new FakeOpenAiServer(),
+    baseUrl: (f) => (f as FakeOpenAiServer).baseUrl,
+    env: { LLM_STREAMING: 'true' },
+  },
   { name: 'ollama', model: 'ollama:fake-llama', make: () => new FakeOllamaServer(), baseUrl: (f) => f.url },
 ];
 
@@ -78,14 +100,20 @@ describe.each(PROVIDERS)('real LangChain client against a fake server: $name', (
   afterAll(async () => {
     await fake.close();
   });
-  const make = (env: Record<string, string> = {}) => dialogue({ LLM_MODEL: provider.model, LLM_BASE_URL: provider.baseUrl(fake), ...provider.env, ...env });
+  const make = (env: Record<string, string> = {}) =>
+    dialogue({ LLM_MODEL: provider.model, LLM_BASE_URL: provider.baseUrl(fake), ...provider.env, ...env });
 
   it('turns a tool-call answer into a line, with tokens and the model recorded', async () => {
     const { service, status } = await make();
     fake.script = ['tool'];
     const line = await service.generate(request());
     expectSpeakable(line.say);
-    expect(line).toMatchObject({ emotion: 'happy', endConversation: false, model: provider.model, usage: { promptTokens: PROMPT_TOKENS, completionTokens: COMPLETION_TOKENS } });
+    expect(line).toMatchObject({
+      emotion: 'happy',
+      endConversation: false,
+      model: provider.model,
+      usage: { promptTokens: PROMPT_TOKENS, completionTokens: COMPLETION_TOKENS },
+    });
     expect(status.outcomes.ok).toBe(1);
     const sent = fake.chatRequests().at(-1)!;
     // Function calling, the portable structured-output method: our tool was offered.
@@ -104,15 +132,18 @@ describe.each(PROVIDERS)('real LangChain client against a fake server: $name', (
     expect(line.usage.promptTokens).toBe(PROMPT_TOKENS);
   });
 
-  it.each(['cutoffSay', 'garbage'] as const)('rejects a %s answer: nothing is shown, tokens still counted', async (mode) => {
-    const { service, status } = await make();
-    fake.script = [mode];
-    const error = await service.generate(request()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(LineGenerationError);
-    expect((error as LineGenerationError).outcome).toBe('rejected');
-    expect(status.outcomes.rejected).toBe(1);
-    expect(status.promptTokens).toBe(PROMPT_TOKENS);
-  });
+  it.each(['cutoffSay', 'garbage'] as const)(
+    'rejects a %s answer: nothing is shown, tokens still counted',
+    async (mode) => {
+      const { service, status } = await make();
+      fake.script = [mode];
+      const error = await service.generate(request()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LineGenerationError);
+      expect((error as LineGenerationError).outcome).toBe('rejected');
+      expect(status.outcomes.rejected).toBe(1);
+      expect(status.promptTokens).toBe(PROMPT_TOKENS);
+    },
+  );
 
   it('retries a 500 with backoff and answers', async () => {
     const { service, status } = await make();
@@ -169,11 +200,18 @@ describe.each(PROVIDERS)('real LangChain client against a fake server: $name', (
     const error = (await service.generate(request()).catch((e: unknown) => e)) as LineGenerationError;
     expect(error).toBeInstanceOf(LineGenerationError);
     expect(['error', 'rejected']).toContain(error.outcome);
-    expect(status.faults.badResponse + status.faults.connection + status.faults.other + status.outcomes.rejected).toBeGreaterThanOrEqual(1);
+    expect(
+      status.faults.badResponse + status.faults.connection + status.faults.other + status.outcomes.rejected,
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('opens the circuit after repeated failures, serves from the fallback, and a probe closes it', async () => {
-    const { service, status } = await make({ LLM_MAX_RETRIES: '0', LLM_BREAKER_FAILURES: '2', LLM_BREAKER_COOLDOWN_MS: '300', LLM_FALLBACK_MODEL: 'offline:storyteller' });
+    const { service, status } = await make({
+      LLM_MAX_RETRIES: '0',
+      LLM_BREAKER_FAILURES: '2',
+      LLM_BREAKER_COOLDOWN_MS: '300',
+      LLM_FALLBACK_MODEL: 'offline:storyteller',
+    });
     fake.defaultMode = 'error500';
     try {
       await expect(service.generate(request())).rejects.toBeInstanceOf(LineGenerationError);
@@ -199,7 +237,11 @@ describe.each(PROVIDERS)('real LangChain client against a fake server: $name', (
   });
 
   it('without a fallback, an open circuit answers at once as unavailable and the scenes are told', async () => {
-    const { service, status } = await make({ LLM_MAX_RETRIES: '0', LLM_BREAKER_FAILURES: '1', LLM_BREAKER_COOLDOWN_MS: '60000' });
+    const { service, status } = await make({
+      LLM_MAX_RETRIES: '0',
+      LLM_BREAKER_FAILURES: '1',
+      LLM_BREAKER_COOLDOWN_MS: '60000',
+    });
     fake.script = ['error500'];
     await expect(service.generate(request())).rejects.toBeInstanceOf(LineGenerationError);
     expect(service.canServe()).toBe(false);
@@ -223,7 +265,11 @@ describe('real clients: keys and providers', () => {
 
   it('sends LLM_API_KEY to the provider and never lets it into an error', async () => {
     const key = 'sk-test-SECRET-0123456789abcdef';
-    const { service, status } = await dialogue({ LLM_MODEL: 'openai:fake-gpt', LLM_BASE_URL: openai.baseUrl, LLM_API_KEY: key });
+    const { service, status } = await dialogue({
+      LLM_MODEL: 'openai:fake-gpt',
+      LLM_BASE_URL: openai.baseUrl,
+      LLM_API_KEY: key,
+    });
     openai.script = ['tool', 'auth401'];
     await service.generate(request());
     expect(openai.chatRequests().at(-1)!.headers.authorization).toBe(`Bearer ${key}`);
@@ -237,12 +283,19 @@ describe('real clients: keys and providers', () => {
 
   it('creates ChatAnthropic through initChatModel with the key and base URL, and gets a line over HTTP', async () => {
     const key = 'sk-ant-test-SECRET-abcdef';
-    const { service, status } = await dialogue({ LLM_MODEL: 'anthropic:claude-fake', LLM_BASE_URL: anthropic.url, LLM_API_KEY: key });
+    const { service, status } = await dialogue({
+      LLM_MODEL: 'anthropic:claude-fake',
+      LLM_BASE_URL: anthropic.url,
+      LLM_API_KEY: key,
+    });
     anthropic.script = ['rate429', 'tool'];
     anthropic.retryAfterSeconds = 0;
     const line = await service.generate(request());
     expectSpeakable(line.say);
-    expect(line).toMatchObject({ model: 'anthropic:claude-fake', usage: { promptTokens: PROMPT_TOKENS, completionTokens: COMPLETION_TOKENS } });
+    expect(line).toMatchObject({
+      model: 'anthropic:claude-fake',
+      usage: { promptTokens: PROMPT_TOKENS, completionTokens: COMPLETION_TOKENS },
+    });
     const sent = anthropic.chatRequests().at(-1)!;
     expect(sent.headers['x-api-key']).toBe(key);
     expect(sent.body.tools[0].name).toBe('say_line');
@@ -259,7 +312,10 @@ describe('real clients: keys and providers', () => {
     await service.generate(request());
     expect(openai.chatRequests().at(-1)!.body).toMatchObject({ model: 'main-model', temperature: 0.7 });
     const factory = new ChatModelFactory(config);
-    const [a, b] = await Promise.all([factory.get({ model: 'openai:x', temperature: 0.5 }), factory.get({ model: 'openai:x', temperature: 0.5 })]);
+    const [a, b] = await Promise.all([
+      factory.get({ model: 'openai:x', temperature: 0.5 }),
+      factory.get({ model: 'openai:x', temperature: 0.5 }),
+    ]);
     expect(a).toBe(b);
     expect(await factory.get({ model: 'openai:x', temperature: 0.9 })).not.toBe(a);
   });
@@ -267,12 +323,18 @@ describe('real clients: keys and providers', () => {
   it('names the package a provider needs, and the key variable a provider wants', async () => {
     const { config } = await dialogue({});
     const factory = new ChatModelFactory(config);
-    await expect(factory.verify([{ model: 'groq:llama-3.1-8b', source: 'LLM_MODEL' }])).rejects.toThrow(/LLM_MODEL \(groq:llama-3.1-8b\).*@langchain\/groq/);
-    await expect(factory.verify([{ model: 'nonsense:x', source: 'model: of character mara' }])).rejects.toThrow(/character mara.*not one LangChain/);
+    await expect(factory.verify([{ model: 'groq:llama-3.1-8b', source: 'LLM_MODEL' }])).rejects.toThrow(
+      /LLM_MODEL \(groq:llama-3.1-8b\).*@langchain\/groq/,
+    );
+    await expect(factory.verify([{ model: 'nonsense:x', source: 'model: of character mara' }])).rejects.toThrow(
+      /character mara.*not one LangChain/,
+    );
     const saved = process.env.ANTHROPIC_API_KEY;
     delete process.env.ANTHROPIC_API_KEY;
     try {
-      await expect(factory.verify([{ model: 'anthropic:claude-x', source: 'LLM_FALLBACK_MODEL' }])).rejects.toThrow(/LLM_API_KEY or ANTHROPIC_API_KEY/);
+      await expect(factory.verify([{ model: 'anthropic:claude-x', source: 'LLM_FALLBACK_MODEL' }])).rejects.toThrow(
+        /LLM_API_KEY or ANTHROPIC_API_KEY/,
+      );
     } finally {
       if (saved !== undefined) process.env.ANTHROPIC_API_KEY = saved;
     }

@@ -9,10 +9,30 @@ import { ScenesRepository } from '../../backend/src/scenes/scenes.repository.js'
 import { SceneSimulation } from '../../backend/src/simulation/engine.js';
 import { testDatabaseTargets, type TestDatabase } from '../support/databases.js';
 
-const SPEC = { id: 'plaza', name: 'Plaza', description: 'd', map: ['#####', '#...#', '#####'], places: { a: [1, 1] as [number, number] }, cast: [{ id: 'ada', x: 1, y: 1 }] };
+const SPEC = {
+  id: 'plaza',
+  name: 'Plaza',
+  description: 'd',
+  map: ['#####', '#...#', '#####'],
+  places: { a: [1, 1] as [number, number] },
+  cast: [{ id: 'ada', x: 1, y: 1 }],
+};
 
 function line(conversationId: string, characterId: string, text: string, tick: number): TickBatch['lines'][number] {
-  return { sceneId: 'plaza', conversationId, characterId, text, emotion: 'happy', action: null, tick, at: 1_700_000_000_000 + tick, model: 'offline:storyteller', promptTokens: 120, completionTokens: 12, latencyMs: 3 };
+  return {
+    sceneId: 'plaza',
+    conversationId,
+    characterId,
+    text,
+    emotion: 'happy',
+    action: null,
+    tick,
+    at: 1_700_000_000_000 + tick,
+    model: 'offline:storyteller',
+    promptTokens: 120,
+    completionTokens: 12,
+    latencyMs: 3,
+  };
 }
 
 describe.each(testDatabaseTargets())('persistence on $name', ({ create }) => {
@@ -37,7 +57,10 @@ describe.each(testDatabaseTargets())('persistence on $name', ({ create }) => {
 
   it('creates the schema through migrations, and running them again changes nothing', async () => {
     const applied = await ds.query('SELECT name FROM migrations');
-    expect(applied.map((m: { name: string }) => m.name)).toEqual(['InitialSchema1763900000000', 'CharacterVersions1764100000000']);
+    expect(applied.map((m: { name: string }) => m.name)).toEqual([
+      'InitialSchema1763900000000',
+      'CharacterVersions1764100000000',
+    ]);
     expect(await ds.runMigrations()).toEqual([]);
     if (db.config.type === 'sqlite') {
       const [{ journal_mode }] = await ds.query('PRAGMA journal_mode');
@@ -50,8 +73,21 @@ describe.each(testDatabaseTargets())('persistence on $name', ({ create }) => {
     const stored = await conversations.commit({
       sceneId: 'plaza',
       tick: 10,
-      started: [{ id: 'plaza:1:ada', sceneId: 'plaza', participants: ['ada', 'bo'], place: 'a', startedTick: 1, startedAt: 1_700_000_000_001 }],
-      lines: [line('plaza:1:ada', 'ada', 'Hello, Bo.', 2), line('plaza:1:ada', 'bo', 'Hi, Ada.', 5), line('plaza:1:ada', 'ada', 'Bye!', 9)],
+      started: [
+        {
+          id: 'plaza:1:ada',
+          sceneId: 'plaza',
+          participants: ['ada', 'bo'],
+          place: 'a',
+          startedTick: 1,
+          startedAt: 1_700_000_000_001,
+        },
+      ],
+      lines: [
+        line('plaza:1:ada', 'ada', 'Hello, Bo.', 2),
+        line('plaza:1:ada', 'bo', 'Hi, Ada.', 5),
+        line('plaza:1:ada', 'ada', 'Bye!', 9),
+      ],
       ended: [{ id: 'plaza:1:ada', endedTick: 10, endedAt: 1_700_000_000_010, endReason: 'goodbye' }],
       state: sim.getState(),
     });
@@ -70,7 +106,12 @@ describe.each(testDatabaseTargets())('persistence on $name', ({ create }) => {
     expect(scene!.tick).toBe(10);
     expect(scene!.state!.characters[0].id).toBe('ada');
     const conversation = await ds.getRepository(ConversationEntity).findOneBy({ id: 'plaza:1:ada' });
-    expect(conversation).toMatchObject({ participants: ['ada', 'bo'], endedTick: 10, endReason: 'goodbye', startedAt: 1_700_000_000_001 });
+    expect(conversation).toMatchObject({
+      participants: ['ada', 'bo'],
+      endedTick: 10,
+      endReason: 'goodbye',
+      startedAt: 1_700_000_000_001,
+    });
   });
 
   it('rolls back the whole batch when any part fails: no line without its conversation', async () => {
@@ -80,7 +121,16 @@ describe.each(testDatabaseTargets())('persistence on $name', ({ create }) => {
         sceneId: 'plaza',
         tick: 11,
         // Same id as the conversation stored above: the insert fails.
-        started: [{ id: 'plaza:1:ada', sceneId: 'plaza', participants: ['ada', 'bo'], place: null, startedTick: 11, startedAt: 1 }],
+        started: [
+          {
+            id: 'plaza:1:ada',
+            sceneId: 'plaza',
+            participants: ['ada', 'bo'],
+            place: null,
+            startedTick: 11,
+            startedAt: 1,
+          },
+        ],
         lines: [line('plaza:1:ada', 'ada', 'never stored', 11)],
         ended: [],
       }),
@@ -93,7 +143,9 @@ describe.each(testDatabaseTargets())('persistence on $name', ({ create }) => {
     await conversations.commit({
       sceneId: 'plaza',
       tick: 40,
-      started: [{ id: 'plaza:30:bo', sceneId: 'plaza', participants: ['bo', 'ada'], place: 'a', startedTick: 30, startedAt: 2 }],
+      started: [
+        { id: 'plaza:30:bo', sceneId: 'plaza', participants: ['bo', 'ada'], place: 'a', startedTick: 30, startedAt: 2 },
+      ],
       lines: [line('plaza:30:bo', 'bo', 'Again, Ada?', 41)],
       ended: [],
     });

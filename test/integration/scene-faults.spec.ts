@@ -10,11 +10,32 @@ const AUTHOR_TOKEN = 'faults-author-token-0123456789';
 const author = { headers: { authorization: `Bearer ${AUTHOR_TOKEN}` } };
 
 /** Every kind of answer and fault, over and over: what a bad day at a provider looks like. */
-const BAD_DAY: FakeMode[] = ['tool', 'error500', 'plain', 'garbage', 'rate429', 'json', 'cutoffSay', 'tool', 'truncatedBody', 'cutoff', 'stall', 'tool'];
+const BAD_DAY: FakeMode[] = [
+  'tool',
+  'error500',
+  'plain',
+  'garbage',
+  'rate429',
+  'json',
+  'cutoffSay',
+  'tool',
+  'truncatedBody',
+  'cutoff',
+  'stall',
+  'tool',
+];
 
 describe.each([
-  { name: 'openai', make: () => new FakeOpenAiServer(), env: (f: FakeLlmServer) => ({ LLM_MODEL: 'openai:fake-gpt', LLM_BASE_URL: (f as FakeOpenAiServer).baseUrl }) },
-  { name: 'ollama', make: () => new FakeOllamaServer(), env: (f: FakeLlmServer) => ({ LLM_MODEL: 'ollama:fake-llama', LLM_BASE_URL: f.url }) },
+  {
+    name: 'openai',
+    make: () => new FakeOpenAiServer(),
+    env: (f: FakeLlmServer) => ({ LLM_MODEL: 'openai:fake-gpt', LLM_BASE_URL: (f as FakeOpenAiServer).baseUrl }),
+  },
+  {
+    name: 'ollama',
+    make: () => new FakeOllamaServer(),
+    env: (f: FakeLlmServer) => ({ LLM_MODEL: 'ollama:fake-llama', LLM_BASE_URL: f.url }),
+  },
 ])('a scene on a misbehaving $name provider', ({ make, env }) => {
   let fake: FakeLlmServer;
   let running: RunningApp;
@@ -24,7 +45,9 @@ describe.each([
     fake.cycle = BAD_DAY;
     fake.retryAfterSeconds = 0;
     // Breaker high enough that this mix never opens it: here we watch retries and recovery.
-    running = await startApp({ env: { ...env(fake), AUTHOR_TOKEN, LLM_TIMEOUT_MS: '400', LLM_BREAKER_FAILURES: '50', UNWATCHED_SLOWDOWN: '1' } });
+    running = await startApp({
+      env: { ...env(fake), AUTHOR_TOKEN, LLM_TIMEOUT_MS: '400', LLM_BREAKER_FAILURES: '50', UNWATCHED_SLOWDOWN: '1' },
+    });
     client = new RecordingClient(running.url);
     await client.connected();
     expect((await client.join('town-square')).ok).toBe(true);
@@ -36,7 +59,11 @@ describe.each([
   });
 
   it('keeps producing clean lines and counts every fault', async () => {
-    await waitFor(() => fake.chatRequests().length >= BAD_DAY.length * 2 && client.lines.length >= 8, 40_000, 'two rounds of the bad day and eight lines');
+    await waitFor(
+      () => fake.chatRequests().length >= BAD_DAY.length * 2 && client.lines.length >= 8,
+      40_000,
+      'two rounds of the bad day and eight lines',
+    );
     for (const line of client.lines as LinePayload[]) {
       expect(line.text).toMatch(/[a-z]/i);
       expect(line.text).not.toMatch(/[{}[\]]|```|error|exception|server|Someone:|^"/i);
@@ -55,7 +82,11 @@ describe.each([
     expect(llm.up).toBe(true);
     // The scene never stopped.
     const tick = ((await getJson(`${running.url}/api/scenes/town-square`)) as SceneSnapshot).tick;
-    await waitFor(async () => ((await getJson(`${running.url}/api/scenes/town-square`)) as SceneSnapshot).tick > tick, 5_000, 'ticks');
+    await waitFor(
+      async () => ((await getJson(`${running.url}/api/scenes/town-square`)) as SceneSnapshot).tick > tick,
+      5_000,
+      'ticks',
+    );
   });
 });
 
@@ -65,7 +96,17 @@ describe('a provider that is down', () => {
   beforeAll(async () => {
     fake = await new FakeOpenAiServer().start();
     fake.defaultMode = 'error500';
-    running = await startApp({ env: { LLM_MODEL: 'openai:fake-gpt', LLM_BASE_URL: fake.baseUrl, AUTHOR_TOKEN, LLM_MAX_RETRIES: '0', LLM_BREAKER_FAILURES: '2', LLM_BREAKER_COOLDOWN_MS: '1500', UNWATCHED_SLOWDOWN: '1' } });
+    running = await startApp({
+      env: {
+        LLM_MODEL: 'openai:fake-gpt',
+        LLM_BASE_URL: fake.baseUrl,
+        AUTHOR_TOKEN,
+        LLM_MAX_RETRIES: '0',
+        LLM_BREAKER_FAILURES: '2',
+        LLM_BREAKER_COOLDOWN_MS: '1500',
+        UNWATCHED_SLOWDOWN: '1',
+      },
+    });
   });
   afterAll(async () => {
     await running?.close();
@@ -73,10 +114,14 @@ describe('a provider that is down', () => {
   });
 
   it('is reported down in /api/health with 503, characters idle without calling it, and a probe brings it back', async () => {
-    const health = await waitFor(async () => {
-      const res = await fetch(`${running.url}/api/health`);
-      return res.status === 503 && ((await res.json()) as any);
-    }, 20_000, 'health to report the LLM down');
+    const health = await waitFor(
+      async () => {
+        const res = await fetch(`${running.url}/api/health`);
+        return res.status === 503 && ((await res.json()) as any);
+      },
+      20_000,
+      'health to report the LLM down',
+    );
     expect(health.status).toBe('error');
     expect(health.error.llm).toMatchObject({ status: 'down', breaker: expect.stringMatching(/open|half-open/) });
     expect(health.error.llm.message).toMatch(/LLM provider openai .* is down .*characters idle/);
@@ -85,14 +130,26 @@ describe('a provider that is down', () => {
     // While open, nobody starts a conversation: the fake hears nothing until the probe.
     const callsWhileOpen = fake.chatRequests().length;
     const tick = ((await getJson(`${running.url}/api/scenes/town-square`)) as SceneSnapshot).tick;
-    await waitFor(async () => ((await getJson(`${running.url}/api/scenes/town-square`)) as SceneSnapshot).tick > tick + 5, 5_000, 'ticks while down');
+    await waitFor(
+      async () => ((await getJson(`${running.url}/api/scenes/town-square`)) as SceneSnapshot).tick > tick + 5,
+      5_000,
+      'ticks while down',
+    );
     expect(fake.chatRequests().length).toBeLessThanOrEqual(callsWhileOpen + 1);
 
     fake.defaultMode = 'tool';
-    await waitFor(async () => (await fetch(`${running.url}/api/health`)).status === 200, 20_000, 'the probe to close the circuit');
+    await waitFor(
+      async () => (await fetch(`${running.url}/api/health`)).status === 200,
+      20_000,
+      'the probe to close the circuit',
+    );
     const llm = await getJson(`${running.url}/api/llm`, author);
     expect(llm).toMatchObject({ up: true, breaker: { state: 'closed' } });
     expect(llm.breaker.opens).toBeGreaterThanOrEqual(1);
-    await waitFor(async () => ((await getJson(`${running.url}/api/scenes/town-square`)) as SceneSnapshot).usage.lines > 0, 20_000, 'lines once it is back');
+    await waitFor(
+      async () => ((await getJson(`${running.url}/api/scenes/town-square`)) as SceneSnapshot).usage.lines > 0,
+      20_000,
+      'lines once it is back',
+    );
   });
 });

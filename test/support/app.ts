@@ -35,7 +35,9 @@ export function tempDir(prefix = 'pixeltales-'): string {
 }
 
 /** Boots the real app in-process on an ephemeral port with a fresh SQLite file. */
-export async function startApp(options: { env?: Record<string, string>; dir?: string; viewer?: boolean; port?: number } = {}): Promise<RunningApp> {
+export async function startApp(
+  options: { env?: Record<string, string>; dir?: string; viewer?: boolean; port?: number } = {},
+): Promise<RunningApp> {
   const dir = options.dir ?? tempDir();
   const env = { ...FAST_ENV, DATA_DIR: dir, DATABASE_URL: `sqlite:${join(dir, 'test.sqlite')}`, ...options.env };
   const app = await createApp({ env, viewerDir: options.viewer ? join(ROOT, 'dist/frontend') : null });
@@ -106,7 +108,12 @@ export async function spawnServer(env: Record<string, string>, timeoutMs = 30_00
 }
 
 /** Polls until `check` returns a value (not undefined/false), or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs: number, what: string, intervalMs = 25): Promise<Exclude<T, false | undefined | null>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 25,
+): Promise<Exclude<T, false | undefined | null>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -14,11 +14,16 @@ export function testDatabaseTargets(): { name: string; create: () => Promise<Tes
   const targets = [
     {
       name: 'sqlite',
-      create: async (): Promise<TestDatabase> => ({ name: 'sqlite', config: { type: 'sqlite', path: join(tempDir(), 'test.sqlite') }, drop: async () => {} }),
+      create: async (): Promise<TestDatabase> => ({
+        name: 'sqlite',
+        config: { type: 'sqlite', path: join(tempDir(), 'test.sqlite') },
+        drop: async () => {},
+      }),
     },
   ];
   const url = process.env.DATABASE_URL;
-  if (url && /^postgres(ql)?:\/\//.test(url)) targets.push({ name: 'postgres', create: () => createPostgresDatabase(url) });
+  if (url && /^postgres(ql)?:\/\//.test(url))
+    targets.push({ name: 'postgres', create: () => createPostgresDatabase(url) });
   return targets;
 }
 

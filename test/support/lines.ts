@@ -5,7 +5,9 @@ export async function allLines(url: string, sceneId: string): Promise<LinePayloa
   const all: LinePayload[] = [];
   let before: number | undefined;
   for (;;) {
-    const page = (await (await fetch(`${url}/api/scenes/${sceneId}/lines?limit=200${before ? `&before=${before}` : ''}`)).json()) as LinePayload[];
+    const page = (await (
+      await fetch(`${url}/api/scenes/${sceneId}/lines?limit=200${before ? `&before=${before}` : ''}`)
+    ).json()) as LinePayload[];
     all.push(...page);
     if (page.length < 200) return all;
     before = page[page.length - 1].lineId;

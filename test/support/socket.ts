@@ -1,5 +1,11 @@
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, JoinAck, LinePayload, ServerEventPayloads, ServerToClientEvents } from '../../backend/src/contract/events.js';
+import type {
+  ClientToServerEvents,
+  JoinAck,
+  LinePayload,
+  ServerEventPayloads,
+  ServerToClientEvents,
+} from '../../backend/src/contract/events.js';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -33,7 +39,9 @@ export class RecordingClient {
 
   /** Emits anything at all, as a hostile or buggy client would. */
   emitRaw(event: string, ...args: unknown[]): Promise<unknown> {
-    return (this.socket.timeout(5_000) as unknown as { emitWithAck: (e: string, ...a: unknown[]) => Promise<unknown> }).emitWithAck(event, ...args);
+    return (
+      this.socket.timeout(5_000) as unknown as { emitWithAck: (e: string, ...a: unknown[]) => Promise<unknown> }
+    ).emitWithAck(event, ...args);
   }
 
   close(): void {

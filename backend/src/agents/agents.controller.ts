@@ -15,7 +15,9 @@ export class AgentsController {
   /** The configured provider and model, and how calls have gone. Never a key. */
   @Get()
   @AuthorOnly()
-  @ApiOkResponse({ description: 'provider, model, base URL host, fallback, breaker state, fault counters and tokens; never a key' })
+  @ApiOkResponse({
+    description: 'provider, model, base URL host, fallback, breaker state, fault counters and tokens; never a key',
+  })
   info() {
     const summary = this.status.summary();
     return {

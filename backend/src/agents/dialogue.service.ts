@@ -8,7 +8,13 @@ import type { CharacterDefinition } from '../characters/character-definition.js'
 import { FairLimiter } from './fair-limiter.js';
 import { cleanAnswer, lineSchema, recoverLine, type CleanLine, type LineAnswer } from './line-parser.js';
 import { LlmStatusService } from './llm-status.service.js';
-import { ChatModelFactory, PROVIDER_KEY_VARIABLES, callContext, parseModelSpec, type CallContext } from './model-factory.js';
+import {
+  ChatModelFactory,
+  PROVIDER_KEY_VARIABLES,
+  callContext,
+  parseModelSpec,
+  type CallContext,
+} from './model-factory.js';
 import { backoffMs, describeFault, raceAbort, sleep, type Fault } from './retry.js';
 import { OfflineStorytellerChatModel, type StorytellerContext } from './offline/storyteller.model.js';
 import { assembleDialoguePrompt } from './prompt/dialogue-prompt.js';
@@ -131,7 +137,10 @@ export class DialogueService {
       const breaker = this.status.breaker(modelName);
       if (!breaker.tryAcquire()) {
         this.status.shortCircuited += 1;
-        failure ??= new LineGenerationError('unavailable', `${parseModelSpec(modelName).provider} is down; waiting for it to come back`);
+        failure ??= new LineGenerationError(
+          'unavailable',
+          `${parseModelSpec(modelName).provider} is down; waiting for it to come back`,
+        );
         continue;
       }
       if (modelName !== primary) this.status.fallbacks += 1;
@@ -141,7 +150,8 @@ export class DialogueService {
         this.status.record(line.outcome, line.usage, undefined, modelName);
         return line.line;
       } catch (error) {
-        const lineError = error instanceof LineGenerationError ? error : new LineGenerationError('error', this.safeMessage(error));
+        const lineError =
+          error instanceof LineGenerationError ? error : new LineGenerationError('error', this.safeMessage(error));
         if (lineError.outcome === 'aborted') {
           breaker.release();
           this.status.record('aborted');
@@ -155,7 +165,10 @@ export class DialogueService {
         }
         const wasClosed = breaker.state === 'closed';
         breaker.failure();
-        if (wasClosed && breaker.state !== 'closed') this.logger.warn(`LLM ${modelName} is down after ${breaker.consecutiveFailures} failed calls in a row: ${lineError.message}`);
+        if (wasClosed && breaker.state !== 'closed')
+          this.logger.warn(
+            `LLM ${modelName} is down after ${breaker.consecutiveFailures} failed calls in a row: ${lineError.message}`,
+          );
         failure = lineError;
         // One failure of a healthy model is just that; the fallback takes over once it is down.
         if (breaker.state === 'closed') break;
@@ -167,7 +180,12 @@ export class DialogueService {
   }
 
   /** Attempts one model until it answers, fails for good, or the line's budget runs out. */
-  private async withRetries(request: LineRequest, modelName: string, overall: AbortSignal, external?: AbortSignal): Promise<{ line: GeneratedLine; outcome: 'ok' | 'recovered'; usage: GeneratedLine['usage'] }> {
+  private async withRetries(
+    request: LineRequest,
+    modelName: string,
+    overall: AbortSignal,
+    external?: AbortSignal,
+  ): Promise<{ line: GeneratedLine; outcome: 'ok' | 'recovered'; usage: GeneratedLine['usage'] }> {
     const started = performance.now();
     for (let attempt = 0; ; attempt++) {
       // LLM_TIMEOUT_MS is time with the provider, so it starts when a slot is granted;
@@ -190,12 +208,21 @@ export class DialogueService {
         if (error instanceof LineGenerationError) throw error;
         if (external?.aborted) throw new LineGenerationError('aborted', 'cancelled');
         // Never reached the provider: the line's budget ran out in the queue. Not a provider fault.
-        if (slot.timeout === null) throw new LineGenerationError('timeout', `no free LLM slot within ${this.lineBudgetMs} ms`);
-        const fault: Fault = slot.timeout.aborted || overall.aborted ? { kind: 'timeout', status: null, retryable: false, retryAfterMs: null } : describeFault(error, context);
+        if (slot.timeout === null)
+          throw new LineGenerationError('timeout', `no free LLM slot within ${this.lineBudgetMs} ms`);
+        const fault: Fault =
+          slot.timeout.aborted || overall.aborted
+            ? { kind: 'timeout', status: null, retryable: false, retryAfterMs: null }
+            : describeFault(error, context);
         this.status.fault(fault.kind);
-        const message = fault.kind === 'timeout' ? `no answer within ${this.config.llm.timeoutMs} ms` : this.safeMessage(error);
-        if (fault.kind !== 'timeout') this.logger.warn(`LLM call to ${modelName} failed (${fault.kind}${fault.status ? ` ${fault.status}` : ''}): ${message}`);
-        if (!fault.retryable || attempt >= this.config.llm.maxRetries) throw new LineGenerationError(fault.kind === 'timeout' ? 'timeout' : 'error', message);
+        const message =
+          fault.kind === 'timeout' ? `no answer within ${this.config.llm.timeoutMs} ms` : this.safeMessage(error);
+        if (fault.kind !== 'timeout')
+          this.logger.warn(
+            `LLM call to ${modelName} failed (${fault.kind}${fault.status ? ` ${fault.status}` : ''}): ${message}`,
+          );
+        if (!fault.retryable || attempt >= this.config.llm.maxRetries)
+          throw new LineGenerationError(fault.kind === 'timeout' ? 'timeout' : 'error', message);
         // Honour Retry-After: never sooner than the provider asked, jittered backoff otherwise.
         const wait = Math.max(backoffMs(attempt), fault.retryAfterMs ?? 0);
         const left = this.lineBudgetMs - (performance.now() - started);
@@ -211,7 +238,11 @@ export class DialogueService {
     }
   }
 
-  private async callOnce(request: LineRequest, modelName: string, signal: AbortSignal): Promise<{ line: GeneratedLine; outcome: 'ok' | 'recovered'; usage: GeneratedLine['usage'] }> {
+  private async callOnce(
+    request: LineRequest,
+    modelName: string,
+    signal: AbortSignal,
+  ): Promise<{ line: GeneratedLine; outcome: 'ok' | 'recovered'; usage: GeneratedLine['usage'] }> {
     const model = await this.models.get({ model: modelName, temperature: request.speaker.temperature });
     const messages = this.buildMessages(request);
     const context: StorytellerContext = {
@@ -224,7 +255,12 @@ export class DialogueService {
       seed: request.opId,
     };
     const streamed = this.config.llm.streaming && !(model instanceof OfflineStorytellerChatModel);
-    const result = streamed ? await this.streamAnswer(model, messages, signal) : ((await this.structuredModel(model).invoke(messages, { signal, storyteller: context } as Record<string, unknown>)) as StructuredResult);
+    const result = streamed
+      ? await this.streamAnswer(model, messages, signal)
+      : ((await this.structuredModel(model).invoke(messages, { signal, storyteller: context } as Record<
+          string,
+          unknown
+        >)) as StructuredResult);
     const usage = {
       promptTokens: result.raw?.usage_metadata?.input_tokens ?? 0,
       completionTokens: result.raw?.usage_metadata?.output_tokens ?? 0,
@@ -235,7 +271,10 @@ export class DialogueService {
       // Plain text, JSON in the content, or tool arguments cut off: recover what was said, if anything.
       outcome = 'recovered';
       for (const candidate of answerTexts(result.raw)) {
-        line = typeof candidate === 'string' ? recoverLine(candidate, request.speaker.name) : cleanAnswer(candidate, request.speaker.name);
+        line =
+          typeof candidate === 'string'
+            ? recoverLine(candidate, request.speaker.name)
+            : cleanAnswer(candidate, request.speaker.name);
         if (line) break;
       }
     }
@@ -253,14 +292,21 @@ export class DialogueService {
    * streaming ChatOpenAI: that estimates tokens with tiktoken, which downloads its
    * tables from the internet on first use; streamed usage comes from the provider.
    */
-  private async streamAnswer(model: BaseChatModel, messages: [SystemMessage, HumanMessage], signal: AbortSignal): Promise<StructuredResult> {
+  private async streamAnswer(
+    model: BaseChatModel,
+    messages: [SystemMessage, HumanMessage],
+    signal: AbortSignal,
+  ): Promise<StructuredResult> {
     let bound = this.toolBound.get(model);
     if (!bound) {
-      bound = model.bindTools!([{ name: 'say_line', description: 'Say the next line of the conversation.', schema: lineSchema }]);
+      bound = model.bindTools!([
+        { name: 'say_line', description: 'Say the next line of the conversation.', schema: lineSchema },
+      ]);
       this.toolBound.set(model, bound);
     }
     let message: AIMessageChunk | undefined;
-    for await (const chunk of await bound.stream(messages, { signal })) message = message ? message.concat(chunk as AIMessageChunk) : (chunk as AIMessageChunk);
+    for await (const chunk of await bound.stream(messages, { signal }))
+      message = message ? message.concat(chunk as AIMessageChunk) : (chunk as AIMessageChunk);
     if (!message) return { raw: new AIMessage(''), parsed: null };
     // Streamed tool calls are parsed leniently (partial JSON is completed): a call cut
     // off mid-sentence would pass as a short line. Judge the raw argument text strictly.
@@ -275,7 +321,18 @@ export class DialogueService {
     const raw = new AIMessage({
       content: message.content,
       tool_calls: parsed?.success ? [{ name: 'say_line', args: parsed.data, id: call?.id, type: 'tool_call' }] : [],
-      invalid_tool_calls: call && !parsed?.success ? [{ name: call.name, args: call.args, id: call.id, error: 'arguments are not complete JSON', type: 'invalid_tool_call' }] : [],
+      invalid_tool_calls:
+        call && !parsed?.success
+          ? [
+              {
+                name: call.name,
+                args: call.args,
+                id: call.id,
+                error: 'arguments are not complete JSON',
+                type: 'invalid_tool_call',
+              },
+            ]
+          : [],
       usage_metadata: message.usage_metadata,
     });
     return { raw, parsed: parsed?.success ? parsed.data : null };
@@ -284,7 +341,11 @@ export class DialogueService {
   private structuredModel(model: BaseChatModel): Runnable {
     let runnable = this.structured.get(model);
     if (!runnable) {
-      runnable = model.withStructuredOutput(lineSchema, { name: 'say_line', method: 'functionCalling', includeRaw: true }) as unknown as Runnable;
+      runnable = model.withStructuredOutput(lineSchema, {
+        name: 'say_line',
+        method: 'functionCalling',
+        includeRaw: true,
+      }) as unknown as Runnable;
       this.structured.set(model, runnable);
     }
     return runnable;
@@ -294,7 +355,10 @@ export class DialogueService {
   private safeMessage(error: unknown): string {
     const provider = parseModelSpec(this.config.llm.model).provider;
     const ownKey = PROVIDER_KEY_VARIABLES[provider] ? process.env[PROVIDER_KEY_VARIABLES[provider]] : undefined;
-    return redact(redact((error as Error)?.message?.split('\n')[0] ?? String(error), this.config.llm.apiKey), ownKey ?? null).slice(0, 300);
+    return redact(
+      redact((error as Error)?.message?.split('\n')[0] ?? String(error), this.config.llm.apiKey),
+      ownKey ?? null,
+    ).slice(0, 300);
   }
 }
 
@@ -312,7 +376,9 @@ function contentText(message: AIMessage | undefined): string {
   if (!message) return '';
   const content = message.content;
   if (typeof content === 'string') return content;
-  return content.map((part) => (typeof part === 'string' ? part : 'text' in part && typeof part.text === 'string' ? part.text : '')).join('');
+  return content
+    .map((part) => (typeof part === 'string' ? part : 'text' in part && typeof part.text === 'string' ? part.text : ''))
+    .join('');
 }
 
 export function redact(text: string, secret: string | null): string {

@@ -10,7 +10,17 @@ describe('line parsing', () => {
   });
 
   it('never turns JSON, errors or emptiness into dialogue', () => {
-    for (const bad of ['', '   ', '{"say": ', '[1,2]', 'Error: 500 Internal Server Error', '<html><body>502</body></html>', 'Traceback (most recent call last):', '...', '{"error":{"message":"rate limited"}}']) {
+    for (const bad of [
+      '',
+      '   ',
+      '{"say": ',
+      '[1,2]',
+      'Error: 500 Internal Server Error',
+      '<html><body>502</body></html>',
+      'Traceback (most recent call last):',
+      '...',
+      '{"error":{"message":"rate limited"}}',
+    ]) {
       expect(cleanSay(bad)).toBe('');
       expect(recoverLine(bad)).toBeNull();
     }
@@ -27,14 +37,31 @@ describe('line parsing', () => {
   });
 
   it('recovers plain text, fenced JSON and cut-off JSON', () => {
-    expect(recoverLine('Otto: Lovely weather. Bye now!', 'Otto')).toEqual({ say: 'Lovely weather. Bye now!', emotion: 'excited', action: null, endConversation: true });
-    expect(recoverLine('```json\n{"say":"Hi Mara","emotion":"happy","endConversation":false}\n```')).toMatchObject({ say: 'Hi Mara', emotion: 'happy' });
-    expect(recoverLine('{"say": "The tide turns at dusk.", "emotion": "thoughtful", "endConv')).toMatchObject({ say: 'The tide turns at dusk.', emotion: 'thoughtful', endConversation: false });
+    expect(recoverLine('Otto: Lovely weather. Bye now!', 'Otto')).toEqual({
+      say: 'Lovely weather. Bye now!',
+      emotion: 'excited',
+      action: null,
+      endConversation: true,
+    });
+    expect(recoverLine('```json\n{"say":"Hi Mara","emotion":"happy","endConversation":false}\n```')).toMatchObject({
+      say: 'Hi Mara',
+      emotion: 'happy',
+    });
+    expect(recoverLine('{"say": "The tide turns at dusk.", "emotion": "thoughtful", "endConv')).toMatchObject({
+      say: 'The tide turns at dusk.',
+      emotion: 'thoughtful',
+      endConversation: false,
+    });
     expect(recoverLine('{"emotion": "happy", "say": "unterminated')).toBeNull();
   });
 
   it('normalises structured answers', () => {
-    expect(cleanAnswer({ say: 'Hello!', emotion: 'ECSTATIC', endConversation: true }, 'Mara')).toEqual({ say: 'Hello!', emotion: 'calm', action: null, endConversation: true });
+    expect(cleanAnswer({ say: 'Hello!', emotion: 'ECSTATIC', endConversation: true }, 'Mara')).toEqual({
+      say: 'Hello!',
+      emotion: 'calm',
+      action: null,
+      endConversation: true,
+    });
     expect(cleanAnswer({ say: '', emotion: 'happy', endConversation: false })).toBeNull();
     expect(cleanAnswer(null)).toBeNull();
     expect(normalizeEmotion(' Happy ')).toBe('happy');

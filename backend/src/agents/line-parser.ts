@@ -1,10 +1,23 @@
 import { z } from 'zod';
 
-export const EMOTION_NAMES = ['happy', 'excited', 'curious', 'thoughtful', 'amused', 'calm', 'worried', 'sad', 'annoyed', 'surprised'] as const;
+export const EMOTION_NAMES = [
+  'happy',
+  'excited',
+  'curious',
+  'thoughtful',
+  'amused',
+  'calm',
+  'worried',
+  'sad',
+  'annoyed',
+  'surprised',
+] as const;
 
 /** The structured answer a model gives for one line. */
 export const lineSchema = z.object({
-  say: z.string().describe('What the character says out loud: one or two sentences, no name prefix, no stage directions.'),
+  say: z
+    .string()
+    .describe('What the character says out loud: one or two sentences, no name prefix, no stage directions.'),
   emotion: z.string().describe(`How the character feels while saying it: one of ${EMOTION_NAMES.join(', ')}.`),
   action: z.string().nullable().optional().describe('An optional short gesture, e.g. "waves".'),
   endConversation: z.boolean().describe('true when this line is a goodbye that ends the conversation.'),
@@ -22,7 +35,8 @@ export interface CleanLine {
 export const MAX_LINE_CHARS = 240;
 
 const GOODBYE = /\b(good-?bye|bye|farewell|see you|so long|take care|later,)\b/i;
-const LOOKS_BROKEN = /^(\d{3} [A-Z][a-z]+ |error|exception|traceback|internal server error|<!doctype|<html|\{|\[|as an ai\b|i'm sorry, but i can't|i cannot help)/i;
+const LOOKS_BROKEN =
+  /^(\d{3} [A-Z][a-z]+ |error|exception|traceback|internal server error|<!doctype|<html|\{|\[|as an ai\b|i'm sorry, but i can't|i cannot help)/i;
 
 /** Normalises an emotion to the known set; unknown ones become calm rather than showing junk. */
 export function normalizeEmotion(value: unknown): string {
@@ -44,7 +58,11 @@ export function cleanSay(raw: string, speakerName?: string): string {
     text = text.replace(new RegExp(`^\\**${escaped}\\**\\s*:\\s*`, 'i'), '');
   }
   text = text.replace(/^[A-Z][\w' -]{0,30}:\s+/, '');
-  text = text.replace(/\*[^*]{0,80}\*/g, ' ').replace(/^\([^)]{0,80}\)\s*/, '').replace(/\s+/g, ' ').trim();
+  text = text
+    .replace(/\*[^*]{0,80}\*/g, ' ')
+    .replace(/^\([^)]{0,80}\)\s*/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   for (let i = 0; i < 3; i++) {
     const unquoted = text.replace(/^["“”'‘’«»]+|["“”'‘’«»]+$/g, '').trim();
     if (unquoted === text) break;
@@ -54,7 +72,10 @@ export function cleanSay(raw: string, speakerName?: string): string {
   if (text.length > MAX_LINE_CHARS) {
     const cut = text.slice(0, MAX_LINE_CHARS);
     const sentence = Math.max(cut.lastIndexOf('. '), cut.lastIndexOf('! '), cut.lastIndexOf('? '));
-    text = sentence > 40 ? cut.slice(0, sentence + 1) : `${cut.slice(0, cut.lastIndexOf(' ') > 40 ? cut.lastIndexOf(' ') : MAX_LINE_CHARS - 1)}…`;
+    text =
+      sentence > 40
+        ? cut.slice(0, sentence + 1)
+        : `${cut.slice(0, cut.lastIndexOf(' ') > 40 ? cut.lastIndexOf(' ') : MAX_LINE_CHARS - 1)}…`;
   }
   return /[\p{L}\p{N}]/u.test(text) ? text : '';
 }

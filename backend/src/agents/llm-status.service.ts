@@ -13,8 +13,25 @@ export type CallOutcome = 'ok' | 'recovered' | 'timeout' | 'error' | 'rejected' 
  */
 @Injectable()
 export class LlmStatusService {
-  readonly outcomes: Record<CallOutcome, number> = { ok: 0, recovered: 0, timeout: 0, error: 0, rejected: 0, aborted: 0, unavailable: 0 };
-  readonly faults: Record<FaultKind, number> = { timeout: 0, rateLimited: 0, serverError: 0, connection: 0, auth: 0, badRequest: 0, badResponse: 0, other: 0 };
+  readonly outcomes: Record<CallOutcome, number> = {
+    ok: 0,
+    recovered: 0,
+    timeout: 0,
+    error: 0,
+    rejected: 0,
+    aborted: 0,
+    unavailable: 0,
+  };
+  readonly faults: Record<FaultKind, number> = {
+    timeout: 0,
+    rateLimited: 0,
+    serverError: 0,
+    connection: 0,
+    auth: 0,
+    badRequest: 0,
+    badResponse: 0,
+    other: 0,
+  };
   retries = 0;
   /** Lines asked of the fallback model because the main one was down. */
   fallbacks = 0;
@@ -33,13 +50,20 @@ export class LlmStatusService {
     let breaker = this.breakers.get(model);
     if (!breaker) {
       // Wall-clock time: breakers pace real HTTP calls, not the simulation.
-      breaker = new CircuitBreaker(this.config.llm.breakerFailures, this.config.llm.breakerCooldownMs, () => Date.now());
+      breaker = new CircuitBreaker(this.config.llm.breakerFailures, this.config.llm.breakerCooldownMs, () =>
+        Date.now(),
+      );
       this.breakers.set(model, breaker);
     }
     return breaker;
   }
 
-  record(outcome: CallOutcome, usage?: { promptTokens: number; completionTokens: number }, error?: string, model?: string): void {
+  record(
+    outcome: CallOutcome,
+    usage?: { promptTokens: number; completionTokens: number },
+    error?: string,
+    model?: string,
+  ): void {
     this.outcomes[outcome] += 1;
     if (usage) this.addUsage(usage, model ?? this.config.llm.model, outcome === 'ok' || outcome === 'recovered');
     if (error && outcome !== 'ok' && outcome !== 'recovered' && outcome !== 'aborted') this.lastError = error;
@@ -84,8 +108,15 @@ export class LlmStatusService {
       provider: this.provider,
       fallbackModel: fallback,
       up: main.state === 'closed',
-      breaker: { state: main.state, consecutiveFailures: main.consecutiveFailures, opens: main.opens, retryInMs: main.retryInMs },
-      fallbackBreaker: fallback ? { state: this.breaker(fallback).state, consecutiveFailures: this.breaker(fallback).consecutiveFailures } : null,
+      breaker: {
+        state: main.state,
+        consecutiveFailures: main.consecutiveFailures,
+        opens: main.opens,
+        retryInMs: main.retryInMs,
+      },
+      fallbackBreaker: fallback
+        ? { state: this.breaker(fallback).state, consecutiveFailures: this.breaker(fallback).consecutiveFailures }
+        : null,
       usingFallback: main.state !== 'closed' && fallback !== null,
       consecutiveFailures: main.consecutiveFailures,
       lastError: this.lastError,
@@ -94,7 +125,11 @@ export class LlmStatusService {
       retries: this.retries,
       fallbacks: this.fallbacks,
       shortCircuited: this.shortCircuited,
-      tokens: { prompt: this.promptTokens, completion: this.completionTokens, byModel: Object.fromEntries(this.tokensByModel) },
+      tokens: {
+        prompt: this.promptTokens,
+        completion: this.completionTokens,
+        byModel: Object.fromEntries(this.tokensByModel),
+      },
     };
   }
 }

@@ -19,7 +19,8 @@ export class ModelConfigError extends Error {
 /** Splits `provider:model`; the model part may itself hold colons (`ollama:llama3.2:3b`). */
 export function parseModelSpec(spec: string): { provider: string; name: string } {
   const index = spec.indexOf(':');
-  if (index <= 0 || index === spec.length - 1) throw new ModelConfigError(`model "${spec}" must be provider:model, e.g. openai:gpt-4o-mini`);
+  if (index <= 0 || index === spec.length - 1)
+    throw new ModelConfigError(`model "${spec}" must be provider:model, e.g. openai:gpt-4o-mini`);
   return { provider: spec.slice(0, index).toLowerCase(), name: spec.slice(index + 1) };
 }
 
@@ -109,7 +110,10 @@ export class ChatModelFactory {
         problems.push(`${source} (${model}): ${(error as Error).message}`);
       }
     }
-    if (problems.length > 0) throw new ModelConfigError(`Cannot use the configured LLM models:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    if (problems.length > 0)
+      throw new ModelConfigError(
+        `Cannot use the configured LLM models:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      );
   }
 
   private async create(spec: ModelSpec): Promise<BaseChatModel> {
@@ -138,7 +142,10 @@ export class ChatModelFactory {
       fields.apiKey = key;
     } else if (provider === 'openai') {
       fields.configuration = { fetch: callFetch, ...(baseUrl ? { baseURL: baseUrl } : {}) };
-      if (!key && !baseUrl) throw new ModelConfigError(`LLM provider openai needs a key: set LLM_API_KEY or OPENAI_API_KEY (or LLM_BASE_URL for a local OpenAI-compatible server)`);
+      if (!key && !baseUrl)
+        throw new ModelConfigError(
+          `LLM provider openai needs a key: set LLM_API_KEY or OPENAI_API_KEY (or LLM_BASE_URL for a local OpenAI-compatible server)`,
+        );
       fields.apiKey = key ?? NO_KEY;
     } else {
       if (baseUrl) {
@@ -148,19 +155,31 @@ export class ChatModelFactory {
       if (apiKey) fields.apiKey = apiKey;
     }
     try {
-      const configurable = (await initChatModel(name, fields)) as unknown as BaseChatModel & { _getModelInstance?: () => Promise<BaseChatModel> };
+      const configurable = (await initChatModel(name, fields)) as unknown as BaseChatModel & {
+        _getModelInstance?: () => Promise<BaseChatModel>;
+      };
       // The concrete client (ChatOpenAI, ChatOllama, …) rather than the configurable
       // wrapper: one instance, reused by every call and by withStructuredOutput.
-      const model = typeof configurable._getModelInstance === 'function' ? await configurable._getModelInstance() : configurable;
+      const model =
+        typeof configurable._getModelInstance === 'function' ? await configurable._getModelInstance() : configurable;
       this.logger.log(`Model ready: ${provider}:${name}${baseUrl ? ' at a custom base URL' : ''}`);
       return model;
     } catch (error) {
       const message = (error as Error).message ?? String(error);
-      const missing = /Unable to import (@langchain\/[\w-]+)|Cannot find (?:package|module) '(@?[\w/-]+)'/.exec(message);
-      if (missing) throw new ModelConfigError(`LLM provider "${provider}" needs the package ${missing[1] ?? missing[2]}: npm install ${missing[1] ?? missing[2]}`);
-      if (/Unsupported \{ modelProvider/.test(message)) throw new ModelConfigError(`LLM provider "${provider}" is not one LangChain's initChatModel knows (nor offline)`);
+      const missing = /Unable to import (@langchain\/[\w-]+)|Cannot find (?:package|module) '(@?[\w/-]+)'/.exec(
+        message,
+      );
+      if (missing)
+        throw new ModelConfigError(
+          `LLM provider "${provider}" needs the package ${missing[1] ?? missing[2]}: npm install ${missing[1] ?? missing[2]}`,
+        );
+      if (/Unsupported \{ modelProvider/.test(message))
+        throw new ModelConfigError(
+          `LLM provider "${provider}" is not one LangChain's initChatModel knows (nor offline)`,
+        );
       const keyVariable = ownKey ? `LLM_API_KEY or ${ownKey}` : 'LLM_API_KEY';
-      if (/api key|apikey|api_key/i.test(message)) throw new ModelConfigError(`LLM provider "${provider}" needs a key: set ${keyVariable}`);
+      if (/api key|apikey|api_key/i.test(message))
+        throw new ModelConfigError(`LLM provider "${provider}" needs a key: set ${keyVariable}`);
       throw new ModelConfigError(`cannot create model ${provider}:${name}: ${message.split('\n')[0]}`);
     }
   }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { RETRY_AFTER_CAP_MS, RETRY_MAX_BACKOFF_MS, backoffMs, describeFault, parseRetryAfter, raceAbort } from './retry.js';
+import {
+  RETRY_AFTER_CAP_MS,
+  RETRY_MAX_BACKOFF_MS,
+  backoffMs,
+  describeFault,
+  parseRetryAfter,
+  raceAbort,
+} from './retry.js';
 
 describe('retry helpers', () => {
   it('backs off exponentially with jitter inside [half, full] and a cap', () => {
@@ -19,13 +26,21 @@ describe('retry helpers', () => {
   });
 
   it('classifies provider errors', () => {
-    expect(describeFault({ status: 429, headers: new Headers({ 'retry-after': '1' }) })).toEqual({ kind: 'rateLimited', status: 429, retryable: true, retryAfterMs: 1_000 });
+    expect(describeFault({ status: 429, headers: new Headers({ 'retry-after': '1' }) })).toEqual({
+      kind: 'rateLimited',
+      status: 429,
+      retryable: true,
+      retryAfterMs: 1_000,
+    });
     expect(describeFault({ status_code: 503 })).toMatchObject({ kind: 'serverError', retryable: true });
     expect(describeFault({ status: 401 })).toMatchObject({ kind: 'auth', retryable: false });
     expect(describeFault({ status: 400 })).toMatchObject({ kind: 'badRequest', retryable: false });
     expect(describeFault(new TypeError('fetch failed'))).toMatchObject({ kind: 'connection', retryable: true });
     expect(describeFault(new SyntaxError('Unexpected end of JSON input'))).toMatchObject({ kind: 'badResponse' });
-    expect(describeFault(new Error('x'), { status: 429, retryAfterMs: 700 })).toMatchObject({ kind: 'rateLimited', retryAfterMs: 700 });
+    expect(describeFault(new Error('x'), { status: 429, retryAfterMs: 700 })).toMatchObject({
+      kind: 'rateLimited',
+      retryAfterMs: 700,
+    });
     expect(describeFault(new Error('weird'))).toMatchObject({ kind: 'other', retryable: false });
   });
 

@@ -5,7 +5,8 @@ export const RETRY_MAX_BACKOFF_MS = 8_000;
 /** Longest Retry-After honoured; a provider asking for more is treated as failing now. */
 export const RETRY_AFTER_CAP_MS = 60_000;
 
-export type FaultKind = 'timeout' | 'rateLimited' | 'serverError' | 'connection' | 'auth' | 'badRequest' | 'badResponse' | 'other';
+export type FaultKind =
+  'timeout' | 'rateLimited' | 'serverError' | 'connection' | 'auth' | 'badRequest' | 'badResponse' | 'other';
 
 export interface Fault {
   kind: FaultKind;
@@ -35,7 +36,8 @@ function header(headers: HeaderSource, name: string): string | null {
 /** Reads `retry-after-ms`, or `Retry-After` as seconds or an HTTP date; null when absent or nonsense. */
 export function parseRetryAfter(headers: HeaderSource, nowMs: number = Date.now()): number | null {
   const ms = Number(header(headers, 'retry-after-ms'));
-  if (header(headers, 'retry-after-ms') !== null && Number.isFinite(ms) && ms >= 0) return Math.min(ms, RETRY_AFTER_CAP_MS);
+  if (header(headers, 'retry-after-ms') !== null && Number.isFinite(ms) && ms >= 0)
+    return Math.min(ms, RETRY_AFTER_CAP_MS);
   const value = header(headers, 'retry-after')?.trim();
   if (!value) return null;
   if (/^\d+(\.\d+)?$/.test(value)) return Math.min(Number(value) * 1000, RETRY_AFTER_CAP_MS);
@@ -50,8 +52,21 @@ export function parseRetryAfter(headers: HeaderSource, nowMs: number = Date.now(
  * network errors, and what our fetch wrapper saw of the response (`seen`).
  */
 export function describeFault(error: unknown, seen?: { status?: number; retryAfterMs?: number | null }): Fault {
-  const e = (error ?? {}) as { status?: unknown; status_code?: unknown; headers?: HeaderSource; name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
-  const rawStatus = typeof e.status === 'number' ? e.status : typeof e.status_code === 'number' ? e.status_code : (seen?.status ?? null);
+  const e = (error ?? {}) as {
+    status?: unknown;
+    status_code?: unknown;
+    headers?: HeaderSource;
+    name?: unknown;
+    message?: unknown;
+    code?: unknown;
+    cause?: unknown;
+  };
+  const rawStatus =
+    typeof e.status === 'number'
+      ? e.status
+      : typeof e.status_code === 'number'
+        ? e.status_code
+        : (seen?.status ?? null);
   const status = typeof rawStatus === 'number' && rawStatus >= 400 ? rawStatus : null;
   const retryAfterMs = parseRetryAfter(e.headers) ?? seen?.retryAfterMs ?? null;
   const message = typeof e.message === 'string' ? e.message : '';
@@ -60,8 +75,13 @@ export function describeFault(error: unknown, seen?: { status?: number; retryAft
   if (status === 401 || status === 403) return { kind: 'auth', status, retryable: false, retryAfterMs: null };
   if (status === 408 || status === 409) return { kind: 'serverError', status, retryable: true, retryAfterMs };
   if (status !== null) return { kind: 'badRequest', status, retryable: false, retryAfterMs: null };
-  if (e.name === 'SyntaxError' || /JSON|Unexpected end|Unterminated/i.test(message)) return { kind: 'badResponse', status: null, retryable: true, retryAfterMs: null };
-  if (/connect|ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|network|terminated|other side closed/i.test(`${message} ${String((e.cause as Error | undefined)?.message ?? '')} ${String(e.code ?? '')}`)) {
+  if (e.name === 'SyntaxError' || /JSON|Unexpected end|Unterminated/i.test(message))
+    return { kind: 'badResponse', status: null, retryable: true, retryAfterMs: null };
+  if (
+    /connect|ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|network|terminated|other side closed/i.test(
+      `${message} ${String((e.cause as Error | undefined)?.message ?? '')} ${String(e.code ?? '')}`,
+    )
+  ) {
     return { kind: 'connection', status: null, retryable: true, retryAfterMs: null };
   }
   return { kind: 'other', status: null, retryable: false, retryAfterMs: null };

@@ -1,4 +1,12 @@
-import { applyDecorators, Injectable, SetMetadata, UnauthorizedException, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  applyDecorators,
+  Injectable,
+  SetMetadata,
+  UnauthorizedException,
+  UseGuards,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AUTHOR_ROUTE } from '../rate-limit/rate-limit.js';
@@ -11,7 +19,8 @@ export class AuthorGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<Request>();
     const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-    if (!match || !this.tokens.verify(match[1])) throw new UnauthorizedException('An author token is required: Authorization: Bearer <AUTHOR_TOKEN>');
+    if (!match || !this.tokens.verify(match[1]))
+      throw new UnauthorizedException('An author token is required: Authorization: Bearer <AUTHOR_TOKEN>');
     return true;
   }
 }
@@ -21,5 +30,10 @@ export class AuthorGuard implements CanActivate {
  * counted on the author rate-limit tier instead of the read tier.
  */
 export function AuthorOnly(): MethodDecorator & ClassDecorator {
-  return applyDecorators(SetMetadata(AUTHOR_ROUTE, true), UseGuards(AuthorGuard), ApiBearerAuth(), ApiUnauthorizedResponse({ description: 'Missing or wrong author token' }));
+  return applyDecorators(
+    SetMetadata(AUTHOR_ROUTE, true),
+    UseGuards(AuthorGuard),
+    ApiBearerAuth(),
+    ApiUnauthorizedResponse({ description: 'Missing or wrong author token' }),
+  );
 }

@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { CARD_PNG_KEYWORD, CardError, cardFromPng, cardToPng, fromCard, toCard, validateCard, type CharacterCardV2 } from './character-card.js';
+import {
+  CARD_PNG_KEYWORD,
+  CardError,
+  cardFromPng,
+  cardToPng,
+  fromCard,
+  toCard,
+  validateCard,
+  type CharacterCardV2,
+} from './character-card.js';
 import { parseCharacterFile, serializeCharacterFile, sourceOf } from './character-definition.js';
 import { findText, readPngChunks, withText } from './png.js';
 
@@ -18,7 +27,8 @@ const CARD: CharacterCardV2 = {
     personality: 'Gruff on the outside, but she would row out in any storm to pull a stranger from the water.',
     scenario: 'A foggy evening; the lamp has just been lit.',
     first_mes: 'Shut the door, you are letting the fog in.',
-    mes_example: '<START>\n{{user}}: Is the lamp lit?\n{{char}}: Since dusk. Always since dusk.\n<START>\n{{char}}: Tea is on the stove.',
+    mes_example:
+      '<START>\n{{user}}: Is the lamp lit?\n{{char}}: Since dusk. Always since dusk.\n<START>\n{{char}}: Tea is on the stove.',
     creator_notes: 'Works best with slow scenes.',
     system_prompt: 'Write in a terse style. {{original}}',
     post_history_instructions: 'Keep replies short.',
@@ -27,7 +37,11 @@ const CARD: CharacterCardV2 = {
     creator: 'someone@example',
     character_version: '1.3',
     extensions: { depth_prompt: { prompt: 'She smells of salt.', depth: 4 }, fav: true, talkativeness: '0.5' },
-    character_book: { name: 'Point lore', entries: [{ keys: ['lamp'], content: 'The lamp is 200 years old.', enabled: true, insertion_order: 0 }], extensions: {} },
+    character_book: {
+      name: 'Point lore',
+      entries: [{ keys: ['lamp'], content: 'The lamp is 200 years old.', enabled: true, insertion_order: 0 }],
+      extensions: {},
+    },
   },
 };
 
@@ -46,18 +60,44 @@ describe('Character Card V2', () => {
     expect(def.name).toBe('Wren Alder');
     expect(def.persona).toContain('Wren keeps the lighthouse');
     expect(def.persona).toContain('## Scenario');
-    expect(def.voice).toEqual(['Shut the door, you are letting the fog in.', 'Since dusk. Always since dusk.', 'Tea is on the stove.']);
+    expect(def.voice).toEqual([
+      'Shut the door, you are letting the fog in.',
+      'Since dusk. Always since dusk.',
+      'Tea is on the stove.',
+    ]);
     const back = toCard(sourceOf(def));
     expect(withoutPixeltales(back)).toEqual(CARD);
     expect(back.data.extensions.pixeltales).toMatchObject({ voice: def.voice, sprite: def.sprite });
   });
 
   it('maps plain cards to traits and voice, and back', () => {
-    const plain = validateCard({ spec: 'chara_card_v2', spec_version: '2.0', data: { name: 'Pip', description: 'A courier.', personality: 'quick, cheerful, nosy', first_mes: 'Parcel for you!', mes_example: '<START>\n{{char}}: Sign here, please.' } });
+    const plain = validateCard({
+      spec: 'chara_card_v2',
+      spec_version: '2.0',
+      data: {
+        name: 'Pip',
+        description: 'A courier.',
+        personality: 'quick, cheerful, nosy',
+        first_mes: 'Parcel for you!',
+        mes_example: '<START>\n{{char}}: Sign here, please.',
+      },
+    });
     const source = fromCard(plain);
-    expect(source).toMatchObject({ name: 'Pip', persona: 'A courier.', traits: ['quick', 'cheerful', 'nosy'], voice: ['Parcel for you!', 'Sign here, please.'], card: null });
+    expect(source).toMatchObject({
+      name: 'Pip',
+      persona: 'A courier.',
+      traits: ['quick', 'cheerful', 'nosy'],
+      voice: ['Parcel for you!', 'Sign here, please.'],
+      card: null,
+    });
     const back = toCard(source);
-    expect(back.data).toMatchObject({ description: 'A courier.', personality: 'quick, cheerful, nosy', first_mes: 'Parcel for you!', mes_example: '<START>\n{{char}}: Sign here, please.', scenario: '' });
+    expect(back.data).toMatchObject({
+      description: 'A courier.',
+      personality: 'quick, cheerful, nosy',
+      first_mes: 'Parcel for you!',
+      mes_example: '<START>\n{{char}}: Sign here, please.',
+      scenario: '',
+    });
   });
 
   it.each(['juniper', 'mara', 'otto', 'tobias'])('character → card → character keeps every field of %s', (id) => {
@@ -85,8 +125,17 @@ describe('Character Card V2', () => {
   });
 
   it('reads a card from a PNG other tools made, replacing nothing else', () => {
-    const base = cardToPng(toCard({ name: 'X', persona: 'x' }), { skin: '#000000', hair: '#000000', shirt: '#000000', pants: '#000000' });
-    const other = withText(withText(base, 'Comment', 'made elsewhere'), CARD_PNG_KEYWORD, Buffer.from(JSON.stringify(CARD)).toString('base64'));
+    const base = cardToPng(toCard({ name: 'X', persona: 'x' }), {
+      skin: '#000000',
+      hair: '#000000',
+      shirt: '#000000',
+      pants: '#000000',
+    });
+    const other = withText(
+      withText(base, 'Comment', 'made elsewhere'),
+      CARD_PNG_KEYWORD,
+      Buffer.from(JSON.stringify(CARD)).toString('base64'),
+    );
     expect(findText(readPngChunks(other), 'Comment')).toBe('made elsewhere');
     expect(cardFromPng(other).data.name).toBe('Wren Alder');
   });
@@ -100,7 +149,9 @@ describe('Character Card V2', () => {
       }
       throw new Error('expected a CardError');
     };
-    expect(errorOf(() => validateCard({ spec: 'chara_card_v3', spec_version: '2.0', data: { name: 'a' } })).field).toBe('spec');
+    expect(errorOf(() => validateCard({ spec: 'chara_card_v3', spec_version: '2.0', data: { name: 'a' } })).field).toBe(
+      'spec',
+    );
     expect(errorOf(() => validateCard({ ...CARD, data: { ...CARD.data, tags: 'x' } })).field).toBe('data.tags');
     expect(errorOf(() => validateCard({ ...CARD, data: { ...CARD.data, nonsense: 1 } })).field).toBe('data.nonsense');
     expect(errorOf(() => cardFromPng(Buffer.from('not a png'))).message).toMatch(/png: not a PNG/);

@@ -1,5 +1,16 @@
 import { plainToInstance } from 'class-transformer';
-import { IsArray, IsObject, IsOptional, IsString, MaxLength, MinLength, Equals, ValidateNested, validateSync, type ValidationError } from 'class-validator';
+import {
+  IsArray,
+  IsObject,
+  IsOptional,
+  IsString,
+  MaxLength,
+  MinLength,
+  Equals,
+  ValidateNested,
+  validateSync,
+  type ValidationError,
+} from 'class-validator';
 import { Type } from 'class-transformer';
 import { type CharacterSource } from './character-definition.js';
 import { encodeRgba, findText, readPngChunks, withText } from './png.js';
@@ -36,7 +47,16 @@ export const CARD_PNG_SCALE = 16;
 
 const SCENARIO_HEADING = '## Scenario';
 const TEXT_FIELDS = ['description', 'personality', 'scenario', 'first_mes', 'mes_example'] as const;
-const VERBATIM_FIELDS = ['creator_notes', 'system_prompt', 'post_history_instructions', 'alternate_greetings', 'tags', 'creator', 'character_version', 'character_book'] as const;
+const VERBATIM_FIELDS = [
+  'creator_notes',
+  'system_prompt',
+  'post_history_instructions',
+  'alternate_greetings',
+  'tags',
+  'creator',
+  'character_version',
+  'character_book',
+] as const;
 
 export class CardDataDto {
   @IsString() @MinLength(1) @MaxLength(200) name: string;
@@ -118,7 +138,13 @@ function splitPersona(persona: string): { description: string; scenario: string 
   const lines = persona.split('\n');
   const at = lines.lastIndexOf(SCENARIO_HEADING);
   if (at < 0) return { description: persona, scenario: '' };
-  return { description: lines.slice(0, at).join('\n').trim(), scenario: lines.slice(at + 1).join('\n').trim() };
+  return {
+    description: lines.slice(0, at).join('\n').trim(),
+    scenario: lines
+      .slice(at + 1)
+      .join('\n')
+      .trim(),
+  };
 }
 
 function joinPersona(description: string, scenario: string): string {
@@ -169,14 +195,16 @@ function baseCard(source: CharacterSource): CharacterCardV2 {
     mes_example: formatExamples(voice.slice(1)),
     creator_notes: typeof extras.creator_notes === 'string' ? extras.creator_notes : '',
     system_prompt: typeof extras.system_prompt === 'string' ? extras.system_prompt : '',
-    post_history_instructions: typeof extras.post_history_instructions === 'string' ? extras.post_history_instructions : '',
+    post_history_instructions:
+      typeof extras.post_history_instructions === 'string' ? extras.post_history_instructions : '',
     alternate_greetings: stringList(extras.alternate_greetings) ?? [],
     tags: stringList(extras.tags) ?? [],
     creator: typeof extras.creator === 'string' ? extras.creator : '',
     character_version: typeof extras.character_version === 'string' ? extras.character_version : '',
     extensions,
   };
-  if (extras.character_book && typeof extras.character_book === 'object') data.character_book = extras.character_book as Record<string, unknown>;
+  if (extras.character_book && typeof extras.character_book === 'object')
+    data.character_book = extras.character_book as Record<string, unknown>;
   return { spec: CARD_SPEC, spec_version: CARD_SPEC_VERSION, data };
 }
 
@@ -187,7 +215,8 @@ export function toCard(source: CharacterSource): CharacterCardV2 {
   for (const field of TEXT_FIELDS) if (typeof extras[field] === 'string') card.data[field] = extras[field] as string;
   const persona = (source.persona ?? '').trim();
   // Only when the description/scenario split cannot give the persona back.
-  if (joinPersona(card.data.description, card.data.scenario) !== persona) (card.data.extensions.pixeltales as Record<string, unknown>).persona = persona;
+  if (joinPersona(card.data.description, card.data.scenario) !== persona)
+    (card.data.extensions.pixeltales as Record<string, unknown>).persona = persona;
   return card;
 }
 
@@ -195,21 +224,28 @@ export function toCard(source: CharacterSource): CharacterCardV2 {
 export function fromCard(input: CharacterCardV2Dto | CharacterCardV2): CharacterSource {
   const data = input.data;
   const extensions = { ...((data.extensions as Record<string, unknown> | undefined) ?? {}) };
-  const px = (extensions.pixeltales && typeof extensions.pixeltales === 'object' ? extensions.pixeltales : {}) as Record<string, unknown>;
+  const px = (
+    extensions.pixeltales && typeof extensions.pixeltales === 'object' ? extensions.pixeltales : {}
+  ) as Record<string, unknown>;
   delete extensions.pixeltales;
   const personality = data.personality ?? '';
   const splitTraits = personality
     .split(',')
     .map((t) => t.trim())
     .filter((t) => t.length > 0);
-  const traits = stringList(px.traits) ?? (splitTraits.length <= 16 && splitTraits.every((t) => t.length <= 60) ? splitTraits : []);
-  const derivedVoice = [data.first_mes ?? '', ...parseExamples(data.mes_example ?? '')].map((l) => l.trim()).filter((l) => l.length > 0 && l.length <= 300).slice(0, 64);
+  const traits =
+    stringList(px.traits) ?? (splitTraits.length <= 16 && splitTraits.every((t) => t.length <= 60) ? splitTraits : []);
+  const derivedVoice = [data.first_mes ?? '', ...parseExamples(data.mes_example ?? '')]
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && l.length <= 300)
+    .slice(0, 64);
   const voice = stringList(px.voice) ?? derivedVoice;
   const card: Record<string, unknown> = {};
   for (const field of VERBATIM_FIELDS) {
     const value = data[field];
     if (value === undefined) continue;
-    if (Array.isArray(value) ? value.length > 0 : typeof value === 'string' ? value.length > 0 : true) card[field] = value;
+    if (Array.isArray(value) ? value.length > 0 : typeof value === 'string' ? value.length > 0 : true)
+      card[field] = value;
   }
   if (Object.keys(extensions).length > 0) card.extensions = extensions;
   const source: CharacterSource = {
@@ -222,7 +258,8 @@ export function fromCard(input: CharacterCardV2Dto | CharacterCardV2): Character
     topics: stringList(px.topics) ?? [],
     model: typeof px.model === 'string' ? px.model : null,
     temperature: typeof px.temperature === 'number' ? px.temperature : null,
-    relationships: px.relationships && typeof px.relationships === 'object' ? (px.relationships as Record<string, number>) : {},
+    relationships:
+      px.relationships && typeof px.relationships === 'object' ? (px.relationships as Record<string, number>) : {},
     card,
   };
   // Text the mapping would not give back exactly is kept verbatim, and wins on export.
@@ -250,7 +287,10 @@ function rgba(color: string | null): [number, number, number, number] {
 }
 
 /** A PNG of the character's sprite with the card in its `chara` tEXt chunk. */
-export function cardToPng(card: CharacterCardV2, palette: { skin: string; hair: string; shirt: string; pants: string }): Buffer {
+export function cardToPng(
+  card: CharacterCardV2,
+  palette: { skin: string; hair: string; shirt: string; pants: string },
+): Buffer {
   const image = encodeRgba(SPRITE_WIDTH, SPRITE_HEIGHT, (x, y) => rgba(spritePixel(palette, x, y)), CARD_PNG_SCALE);
   return withText(image, CARD_PNG_KEYWORD, Buffer.from(JSON.stringify(card), 'utf8').toString('base64'));
 }
@@ -263,7 +303,8 @@ export function cardFromPng(png: Buffer): CharacterCardV2Dto {
   } catch (error) {
     throw new CardError('png', (error as Error).message);
   }
-  if (text === null) throw new CardError('png', `no '${CARD_PNG_KEYWORD}' tEXt chunk: this PNG holds no character card`);
+  if (text === null)
+    throw new CardError('png', `no '${CARD_PNG_KEYWORD}' tEXt chunk: this PNG holds no character card`);
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(text, 'base64').toString('utf8'));

@@ -28,7 +28,15 @@ function errorOf(text: string): CharacterFileError {
 describe('parseCharacterFile', () => {
   it('parses front matter and persona', () => {
     const def = parseCharacterFile('prompts/characters/mara.md', 'mara', GOOD);
-    expect(def).toMatchObject({ id: 'mara', name: 'Mara Quill', traits: ['curious', 'kind'], home: 'bakery', topics: ['bread', 'rumours'], relationships: { otto: 0.5 }, model: null });
+    expect(def).toMatchObject({
+      id: 'mara',
+      name: 'Mara Quill',
+      traits: ['curious', 'kind'],
+      home: 'bakery',
+      topics: ['bread', 'rumours'],
+      relationships: { otto: 0.5 },
+      model: null,
+    });
     expect(def.sprite.shirt).toBe('#3a7bd5');
     expect(def.persona).toBe('# Mara\n\nMara bakes before dawn.');
     expect(def.contentHash).toMatch(/^[0-9a-f]{64}$/);

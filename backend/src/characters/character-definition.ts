@@ -110,7 +110,18 @@ export class CharacterFileError extends Error {
   }
 }
 
-const KNOWN_KEYS = new Set(['name', 'sprite', 'traits', 'home', 'topics', 'voice', 'model', 'temperature', 'relationships', 'card']);
+const KNOWN_KEYS = new Set([
+  'name',
+  'sprite',
+  'traits',
+  'home',
+  'topics',
+  'voice',
+  'model',
+  'temperature',
+  'relationships',
+  'card',
+]);
 
 /** Splits `---\nyaml\n---\nmarkdown`; the persona is everything after the closing fence. */
 export function splitFrontMatter(text: string): { yaml: string; body: string; bodyLine: number } | null {
@@ -126,23 +137,39 @@ export function splitFrontMatter(text: string): { yaml: string; body: string; bo
  */
 export function parseCharacterFile(path: string, id: string, text: string): CharacterDefinition {
   if (!CHARACTER_ID_PATTERN.test(id)) {
-    throw new CharacterFileError(path, 'id', 'file names must be lowercase letters, digits, - or _ (the name is the character id)');
+    throw new CharacterFileError(
+      path,
+      'id',
+      'file names must be lowercase letters, digits, - or _ (the name is the character id)',
+    );
   }
   const parts = splitFrontMatter(text);
-  if (!parts) throw new CharacterFileError(path, 'front matter', 'the file must start with YAML front matter between --- lines', 1);
+  if (!parts)
+    throw new CharacterFileError(
+      path,
+      'front matter',
+      'the file must start with YAML front matter between --- lines',
+      1,
+    );
   let data: unknown;
   try {
     data = parseYaml(parts.yaml);
   } catch (error) {
     const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    throw new CharacterFileError(path, 'front matter', `invalid YAML: ${(error as Error).message.split('\n')[0]}`, line ? line + 1 : null);
+    throw new CharacterFileError(
+      path,
+      'front matter',
+      `invalid YAML: ${(error as Error).message.split('\n')[0]}`,
+      line ? line + 1 : null,
+    );
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new CharacterFileError(path, 'front matter', 'must be a YAML mapping of keys', 2);
   }
   const lineOf = (key: string) => lineOfKey(parts.yaml, key);
   for (const key of Object.keys(data)) {
-    if (!KNOWN_KEYS.has(key)) throw new CharacterFileError(path, key, `unknown key; known keys: ${[...KNOWN_KEYS].join(', ')}`, lineOf(key));
+    if (!KNOWN_KEYS.has(key))
+      throw new CharacterFileError(path, key, `unknown key; known keys: ${[...KNOWN_KEYS].join(', ')}`, lineOf(key));
   }
   const definition = validateFrontMatter(data as Record<string, unknown>, (field, detail) => {
     throw new CharacterFileError(path, field, detail, lineOf(field.split(/[.[]/)[0]));
@@ -168,12 +195,15 @@ export function validateFrontMatter(
   }
   const relationships: Record<string, number> = {};
   for (const [other, value] of Object.entries(dto.relationships ?? {})) {
-    if (typeof value !== 'number' || value < -1 || value > 1) fail(`relationships.${other}`, 'must be a number from -1 to 1');
+    if (typeof value !== 'number' || value < -1 || value > 1)
+      fail(`relationships.${other}`, 'must be a number from -1 to 1');
     relationships[other] = value;
   }
   return {
     name: dto.name.trim(),
-    sprite: dto.sprite ? { skin: dto.sprite.skin, hair: dto.sprite.hair, shirt: dto.sprite.shirt, pants: dto.sprite.pants } : defaultPalette(dto.name),
+    sprite: dto.sprite
+      ? { skin: dto.sprite.skin, hair: dto.sprite.hair, shirt: dto.sprite.shirt, pants: dto.sprite.pants }
+      : defaultPalette(dto.name),
     traits: dto.traits ?? [],
     home: dto.home ?? null,
     topics: dto.topics ?? [],
@@ -208,7 +238,8 @@ export function contentHashOf(text: string): string {
 export function defaultPalette(name: string): CharacterPalette {
   const h = createHash('sha1').update(name).digest();
   const skins = ['#f2d3b1', '#e0ac69', '#c68642', '#8d5524', '#ffdbac'];
-  const hue = (i: number) => `#${[h[i], h[i + 1], h[i + 2]].map((b) => (64 + (b % 160)).toString(16).padStart(2, '0')).join('')}`;
+  const hue = (i: number) =>
+    `#${[h[i], h[i + 1], h[i + 2]].map((b) => (64 + (b % 160)).toString(16).padStart(2, '0')).join('')}`;
   return { skin: skins[h[0] % skins.length], hair: hue(1), shirt: hue(4), pants: hue(7) };
 }
 
@@ -250,7 +281,13 @@ export function sourceOf(def: CharacterDefinition): CharacterSource {
  */
 export function serializeCharacterFile(source: CharacterSource): string {
   const front: Record<string, unknown> = { name: source.name };
-  if (source.sprite) front.sprite = { skin: source.sprite.skin, hair: source.sprite.hair, shirt: source.sprite.shirt, pants: source.sprite.pants };
+  if (source.sprite)
+    front.sprite = {
+      skin: source.sprite.skin,
+      hair: source.sprite.hair,
+      shirt: source.sprite.shirt,
+      pants: source.sprite.pants,
+    };
   if (source.traits && source.traits.length > 0) front.traits = source.traits;
   if (source.home) front.home = source.home;
   if (source.topics && source.topics.length > 0) front.topics = source.topics;

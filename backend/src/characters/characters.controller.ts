@@ -19,13 +19,41 @@ import {
   Res,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiConsumes, ApiHeader, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiConsumes,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DialogueService, LineGenerationError } from '../agents/dialogue.service.js';
 import { AuthorOnly } from '../auth/author.guard.js';
 import { fieldError } from '../common/field-error.js';
-import { CardError, CharacterCardV2Dto, cardFromPng, cardToPng, fromCard, toCard, validateCard } from './character-card.js';
-import { CharacterFileError, defaultPalette, parseCharacterFile, serializeCharacterFile, sourceOf, type CharacterDefinition, type CharacterSource } from './character-definition.js';
+import {
+  CardError,
+  CharacterCardV2Dto,
+  cardFromPng,
+  cardToPng,
+  fromCard,
+  toCard,
+  validateCard,
+} from './character-card.js';
+import {
+  CharacterFileError,
+  defaultPalette,
+  parseCharacterFile,
+  serializeCharacterFile,
+  sourceOf,
+  type CharacterDefinition,
+  type CharacterSource,
+} from './character-definition.js';
 import { CharactersService } from './characters.service.js';
 import {
   CharacterDto,
@@ -54,7 +82,8 @@ function ifMatchHash(header: string | undefined): string | null {
 
 /** File and card problems become 400s naming the field (and the line, for files). */
 function asHttp(error: unknown): unknown {
-  if (error instanceof CharacterFileError) return fieldError(error.field, `${error.detail}${error.line !== null ? ` (line ${error.line} of the file)` : ''}`);
+  if (error instanceof CharacterFileError)
+    return fieldError(error.field, `${error.detail}${error.line !== null ? ` (line ${error.line} of the file)` : ''}`);
   if (error instanceof CardError) return fieldError(error.field, error.message.slice(error.field.length + 2));
   return error;
 }
@@ -98,9 +127,13 @@ export class CharactersController {
 
   @Get('character-problems')
   @AuthorOnly()
-  @ApiOperation({ summary: 'Character files that failed validation (path, field, line); their last valid version stays live' })
+  @ApiOperation({
+    summary: 'Character files that failed validation (path, field, line); their last valid version stays live',
+  })
   problems(): { path: string; field: string; line: number | null; message: string }[] {
-    return this.characters.loadProblems().map((p) => ({ path: p.path, field: p.field, line: p.line, message: p.message }));
+    return this.characters
+      .loadProblems()
+      .map((p) => ({ path: p.path, field: p.field, line: p.line, message: p.message }));
   }
 
   @Get('characters/:id')
@@ -128,17 +161,28 @@ export class CharactersController {
   @ApiOperation({ summary: 'Create a character with the id in the path' })
   @ApiOkResponse({ type: CharacterDto })
   @ApiConflictResponse()
-  createAt(@Param() params: CharacterIdParamDto, @Body() body: CharacterWriteDto, @Res({ passthrough: true }) res: Response): Promise<CharacterDto> {
+  createAt(
+    @Param() params: CharacterIdParamDto,
+    @Body() body: CharacterWriteDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CharacterDto> {
     return this.save(params.id, toSource(body), { create: true }, res);
   }
 
   @Put('characters/:id')
   @AuthorOnly()
-  @ApiOperation({ summary: 'Replace a character; live at its next turn. Send If-Match with the ETag you loaded: a stale one is a 409' })
+  @ApiOperation({
+    summary: 'Replace a character; live at its next turn. Send If-Match with the ETag you loaded: a stale one is a 409',
+  })
   @ApiHeader({ name: 'If-Match', required: false })
   @ApiOkResponse({ type: CharacterDto })
   @ApiConflictResponse({ description: 'If-Match is stale: someone (or the file on disk) changed the character' })
-  update(@Param() params: CharacterIdParamDto, @Body() body: CharacterWriteDto, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) res: Response): Promise<CharacterDto> {
+  update(
+    @Param() params: CharacterIdParamDto,
+    @Body() body: CharacterWriteDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CharacterDto> {
     return this.save(params.id, toSource(body), { ifMatch: ifMatchHash(ifMatch), mustExist: true }, res);
   }
 
@@ -199,7 +243,8 @@ export class CharactersController {
       });
     } catch (error) {
       if (error instanceof LineGenerationError) {
-        if (error.outcome === 'timeout') throw new GatewayTimeoutException(`The model gave no line in time: ${error.message}`);
+        if (error.outcome === 'timeout')
+          throw new GatewayTimeoutException(`The model gave no line in time: ${error.message}`);
         throw new BadGatewayException(`The model gave no line: ${error.message}`);
       }
       throw error;
@@ -221,7 +266,11 @@ export class CharactersController {
   @ApiOperation({ summary: 'Make an old version live again (recorded as a new version)' })
   @ApiHeader({ name: 'If-Match', required: false })
   @ApiOkResponse({ type: CharacterDto })
-  async restore(@Param() params: VersionParamDto, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) res: Response): Promise<CharacterDto> {
+  async restore(
+    @Param() params: VersionParamDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CharacterDto> {
     try {
       const def = await this.characters.restore(params.id, params.version, ifMatchHash(ifMatch));
       res.setHeader('ETag', etag(def.contentHash));
@@ -258,7 +307,11 @@ export class CharactersController {
   @ApiOperation({ summary: 'Import a Character Card V2 (JSON body)' })
   @ApiOkResponse({ type: CharacterDto })
   @ApiConflictResponse({ description: 'the character exists and replace is not true' })
-  importJson(@Body() body: CharacterCardV2Dto, @Query() query: ImportQueryDto, @Res({ passthrough: true }) res: Response): Promise<CharacterDto> {
+  importJson(
+    @Body() body: CharacterCardV2Dto,
+    @Query() query: ImportQueryDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CharacterDto> {
     return this.importCard(body, query, res);
   }
 
@@ -268,8 +321,13 @@ export class CharactersController {
   @ApiConsumes('image/png')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiOkResponse({ type: CharacterDto })
-  async importPng(@Req() req: IncomingMessage, @Query() query: ImportQueryDto, @Res({ passthrough: true }) res: Response): Promise<CharacterDto> {
-    if (!/^image\/png\b/i.test(req.headers['content-type'] ?? '')) throw new UnsupportedMediaTypeException('Send the card as Content-Type: image/png');
+  async importPng(
+    @Req() req: IncomingMessage,
+    @Query() query: ImportQueryDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<CharacterDto> {
+    if (!/^image\/png\b/i.test(req.headers['content-type'] ?? ''))
+      throw new UnsupportedMediaTypeException('Send the card as Content-Type: image/png');
     const png = await readBody(req, MAX_CARD_PNG_BYTES);
     let card: CharacterCardV2Dto;
     try {
@@ -293,7 +351,12 @@ export class CharactersController {
     return this.save(id, source, replace ? {} : { create: true }, res);
   }
 
-  private async save(id: string, source: CharacterSource, options: { create?: boolean; ifMatch?: string | null; mustExist?: boolean }, res: Response): Promise<CharacterDto> {
+  private async save(
+    id: string,
+    source: CharacterSource,
+    options: { create?: boolean; ifMatch?: string | null; mustExist?: boolean },
+    res: Response,
+  ): Promise<CharacterDto> {
     try {
       const def = await this.characters.writeText(id, serializeCharacterFile(source), options);
       res.setHeader('ETag', etag(def.contentHash));

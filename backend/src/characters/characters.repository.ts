@@ -21,7 +21,14 @@ export class CharactersRepository {
     const existing = await this.repo.findOneBy({ id: definition.id });
     if (existing && existing.contentHash === definition.contentHash) return false;
     const { id, name, persona, contentHash, ...rest } = definition;
-    await this.repo.save({ id, name, persona, contentHash, source, definition: rest as unknown as Record<string, unknown> });
+    await this.repo.save({
+      id,
+      name,
+      persona,
+      contentHash,
+      source,
+      definition: rest as unknown as Record<string, unknown>,
+    });
     return true;
   }
 
@@ -34,10 +41,25 @@ export class CharactersRepository {
    * Adds a version unless the newest one already has this content. Returns the newest
    * version either way.
    */
-  async addVersion(characterId: string, content: string, contentHash: string, source: CharacterVersionSource, at: number): Promise<CharacterVersionEntity> {
+  async addVersion(
+    characterId: string,
+    content: string,
+    contentHash: string,
+    source: CharacterVersionSource,
+    at: number,
+  ): Promise<CharacterVersionEntity> {
     const latest = await this.versionsRepo.findOne({ where: { characterId }, order: { version: 'DESC' } });
     if (latest && latest.contentHash === contentHash) return latest;
-    return this.versionsRepo.save(this.versionsRepo.create({ characterId, version: (latest?.version ?? 0) + 1, content, contentHash, source, createdAt: at }));
+    return this.versionsRepo.save(
+      this.versionsRepo.create({
+        characterId,
+        version: (latest?.version ?? 0) + 1,
+        content,
+        contentHash,
+        source,
+        createdAt: at,
+      }),
+    );
   }
 
   /** Newest first. */

@@ -5,7 +5,15 @@ import { basename, join } from 'node:path';
 import { ConflictException, Injectable, Logger, NotFoundException, type OnApplicationShutdown } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
-import { CHARACTER_ID_PATTERN, CharacterFileError, contentHashOf, parseCharacterFile, serializeCharacterFile, type CharacterDefinition, type CharacterSource } from './character-definition.js';
+import {
+  CHARACTER_ID_PATTERN,
+  CharacterFileError,
+  contentHashOf,
+  parseCharacterFile,
+  serializeCharacterFile,
+  type CharacterDefinition,
+  type CharacterSource,
+} from './character-definition.js';
 import type { CharacterVersionEntity, CharacterVersionSource } from './character-version.entity.js';
 import { CharactersRepository } from './characters.repository.js';
 
@@ -114,7 +122,9 @@ export class CharactersService implements OnApplicationShutdown {
       id,
       setTimeout(() => {
         this.pending.delete(id);
-        void this.serial(() => this.applyFile(id, 'file')).catch((error: unknown) => this.logger.error(`Reloading ${file} failed: ${(error as Error).message}`));
+        void this.serial(() => this.applyFile(id, 'file')).catch((error: unknown) =>
+          this.logger.error(`Reloading ${file} failed: ${(error as Error).message}`),
+        );
       }, WATCH_DEBOUNCE_MS),
     );
   }
@@ -146,7 +156,9 @@ export class CharactersService implements OnApplicationShutdown {
     } catch (error) {
       if (!(error instanceof CharacterFileError)) throw error;
       this.problems.set(path, { path: error.path, field: error.field, line: error.line, message: error.message });
-      this.logger.error(`${error.message} (${previous ? 'the last valid version stays in use' : 'the character is not loaded'})`);
+      this.logger.error(
+        `${error.message} (${previous ? 'the last valid version stays in use' : 'the character is not loaded'})`,
+      );
       return previous;
     }
     this.problems.delete(path);
@@ -194,13 +206,22 @@ export class CharactersService implements OnApplicationShutdown {
    * one, so neither the watcher nor a crash ever sees half a file) and records the
    * version. `ifMatch` is the content hash the writer last saw: a stale one is a 409.
    */
-  async write(id: string, source: CharacterSource, options: { create?: boolean; ifMatch?: string | null } = {}): Promise<CharacterDefinition> {
-    if (!CHARACTER_ID_PATTERN.test(id)) throw new CharacterFileError(this.pathOf(id), 'id', 'must be lowercase letters, digits, - or _ (at most 64)');
+  async write(
+    id: string,
+    source: CharacterSource,
+    options: { create?: boolean; ifMatch?: string | null } = {},
+  ): Promise<CharacterDefinition> {
+    if (!CHARACTER_ID_PATTERN.test(id))
+      throw new CharacterFileError(this.pathOf(id), 'id', 'must be lowercase letters, digits, - or _ (at most 64)');
     return this.writeText(id, serializeCharacterFile(source), options);
   }
 
   /** Writes a whole file's text (restores use the stored text verbatim). */
-  async writeText(id: string, text: string, options: { create?: boolean; ifMatch?: string | null; mustExist?: boolean } = {}): Promise<CharacterDefinition> {
+  async writeText(
+    id: string,
+    text: string,
+    options: { create?: boolean; ifMatch?: string | null; mustExist?: boolean } = {},
+  ): Promise<CharacterDefinition> {
     const path = this.pathOf(id);
     // Parsed before anything is touched: a bad write changes nothing.
     const definition = parseCharacterFile(path, id, text);
@@ -209,7 +230,9 @@ export class CharactersService implements OnApplicationShutdown {
       if (options.create && current) throw new ConflictException(`Character ${id} already exists`);
       if (options.mustExist && !current) throw notFound(id);
       if (options.ifMatch && current?.contentHash !== options.ifMatch) {
-        throw new ConflictException(`Character ${id} changed since you loaded it (If-Match ${options.ifMatch} is stale; current ${current?.contentHash ?? 'none'})`);
+        throw new ConflictException(
+          `Character ${id} changed since you loaded it (If-Match ${options.ifMatch} is stale; current ${current?.contentHash ?? 'none'})`,
+        );
       }
       await mkdir(this.directory, { recursive: true });
       const temp = join(this.directory, `.${id}.md.${randomBytes(4).toString('hex')}.tmp`);
@@ -229,7 +252,8 @@ export class CharactersService implements OnApplicationShutdown {
     await this.serial(async () => {
       const current = this.characters.get(id);
       if (!current) throw notFound(id);
-      if (ifMatch && current.contentHash !== ifMatch) throw new ConflictException(`Character ${id} changed since you loaded it (If-Match is stale)`);
+      if (ifMatch && current.contentHash !== ifMatch)
+        throw new ConflictException(`Character ${id} changed since you loaded it (If-Match is stale)`);
       await rm(this.pathOf(id), { force: true });
       this.problems.delete(this.pathOf(id));
       await this.removeLive(id);

@@ -14,7 +14,8 @@ export interface PngChunk {
 export class PngError extends Error {}
 
 export function readPngChunks(png: Buffer): PngChunk[] {
-  if (png.length < SIGNATURE.length || !png.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new PngError('not a PNG file (bad signature)');
+  if (png.length < SIGNATURE.length || !png.subarray(0, SIGNATURE.length).equals(SIGNATURE))
+    throw new PngError('not a PNG file (bad signature)');
   const chunks: PngChunk[] = [];
   let offset = SIGNATURE.length;
   while (offset < png.length) {
@@ -48,7 +49,10 @@ export function writePng(chunks: PngChunk[]): Buffer {
 
 /** A tEXt chunk: Latin-1 keyword, a zero byte, Latin-1 text. */
 export function textChunk(keyword: string, text: string): PngChunk {
-  return { type: 'tEXt', data: Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(text, 'latin1')]) };
+  return {
+    type: 'tEXt',
+    data: Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(text, 'latin1')]),
+  };
 }
 
 /** The text of the first tEXt chunk with this keyword, if any. */
@@ -57,21 +61,29 @@ export function findText(chunks: PngChunk[], keyword: string): string | null {
     if (chunk.type !== 'tEXt') continue;
     const zero = chunk.data.indexOf(0);
     if (zero < 0) continue;
-    if (chunk.data.subarray(0, zero).toString('latin1') === keyword) return chunk.data.subarray(zero + 1).toString('latin1');
+    if (chunk.data.subarray(0, zero).toString('latin1') === keyword)
+      return chunk.data.subarray(zero + 1).toString('latin1');
   }
   return null;
 }
 
 /** Sets a tEXt chunk (replacing one with the same keyword) just before the image data. */
 export function withText(png: Buffer, keyword: string, text: string): Buffer {
-  const chunks = readPngChunks(png).filter((c) => !(c.type === 'tEXt' && c.data.subarray(0, c.data.indexOf(0)).toString('latin1') === keyword));
+  const chunks = readPngChunks(png).filter(
+    (c) => !(c.type === 'tEXt' && c.data.subarray(0, c.data.indexOf(0)).toString('latin1') === keyword),
+  );
   const at = chunks.findIndex((c) => c.type === 'IDAT');
   chunks.splice(at < 0 ? 1 : at, 0, textChunk(keyword, text));
   return writePng(chunks);
 }
 
 /** An 8-bit RGBA image from a pixel function (null = transparent), each pixel `scale`×`scale`. */
-export function encodeRgba(width: number, height: number, pixel: (x: number, y: number) => [number, number, number, number], scale = 1): Buffer {
+export function encodeRgba(
+  width: number,
+  height: number,
+  pixel: (x: number, y: number) => [number, number, number, number],
+  scale = 1,
+): Buffer {
   const w = width * scale;
   const h = height * scale;
   const raw = Buffer.alloc(h * (1 + w * 4));

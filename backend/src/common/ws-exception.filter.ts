@@ -24,13 +24,17 @@ export class WsAckExceptionFilter extends BaseWsExceptionFilter {
       ack({ ok: false, error });
       return;
     }
-    host.switchToWs().getClient<{ emit: (e: string, p: unknown) => void }>().emit('exception', { status: 'error', ...error });
+    host
+      .switchToWs()
+      .getClient<{ emit: (e: string, p: unknown) => void }>()
+      .emit('exception', { status: 'error', ...error });
   }
 
   private toError(exception: unknown): WsError {
     if (exception instanceof WsException) {
       const e = exception.getError();
-      if (typeof e === 'object' && e && 'code' in e && 'message' in e) return { code: String(e.code), message: String(e.message) };
+      if (typeof e === 'object' && e && 'code' in e && 'message' in e)
+        return { code: String(e.code), message: String(e.message) };
       return { code: 'BAD_REQUEST', message: typeof e === 'string' ? e : 'bad request' };
     }
     if (exception instanceof HttpException) {

@@ -7,7 +7,18 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       port: 3000,
       database: { type: 'sqlite', path: 'data/pixeltales.sqlite' },
-      llm: { model: 'offline:storyteller', timeoutMs: 30_000, maxConcurrency: 4, baseUrl: null, apiKey: null, maxRetries: 2, breakerFailures: 5, breakerCooldownMs: 30_000, budgetTokensPerHour: 0, streaming: false },
+      llm: {
+        model: 'offline:storyteller',
+        timeoutMs: 30_000,
+        maxConcurrency: 4,
+        baseUrl: null,
+        apiKey: null,
+        maxRetries: 2,
+        breakerFailures: 5,
+        breakerCooldownMs: 30_000,
+        budgetTokensPerHour: 0,
+        streaming: false,
+      },
       unwatchedSlowdown: 4,
       tickMs: 500,
       promptsDir: 'prompts',
@@ -18,7 +29,13 @@ describe('loadConfig', () => {
   });
 
   it('parses values and treats empty strings as unset', () => {
-    const config = loadConfig({ PORT: '0', DATABASE_URL: 'postgres://u@127.0.0.1:5432/db', TICK_MS: '250', CORS_ORIGINS: 'http://a.test, http://b.test', LLM_BASE_URL: '' });
+    const config = loadConfig({
+      PORT: '0',
+      DATABASE_URL: 'postgres://u@127.0.0.1:5432/db',
+      TICK_MS: '250',
+      CORS_ORIGINS: 'http://a.test, http://b.test',
+      LLM_BASE_URL: '',
+    });
     expect(config.port).toBe(0);
     expect(config.database).toEqual({ type: 'postgres', url: 'postgres://u@127.0.0.1:5432/db' });
     expect(config.tickMs).toBe(250);

@@ -1,6 +1,18 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -18,15 +30,22 @@ class EnvironmentVariables {
   @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, { message: 'DATABASE_URL must be sqlite:PATH or postgres://…' })
   DATABASE_URL: string = 'sqlite:data/pixeltales.sqlite';
 
-  @Matches(/^[a-z][a-z0-9_-]*:[^\s]+$/i, { message: 'LLM_MODEL must be provider:model, e.g. offline:storyteller or openai:gpt-4o-mini' })
+  @Matches(/^[a-z][a-z0-9_-]*:[^\s]+$/i, {
+    message: 'LLM_MODEL must be provider:model, e.g. offline:storyteller or openai:gpt-4o-mini',
+  })
   LLM_MODEL: string = 'offline:storyteller';
 
   @IsOptional()
-  @Matches(/^[a-z][a-z0-9_-]*:[^\s]+$/i, { message: 'LLM_FALLBACK_MODEL must be provider:model, e.g. offline:storyteller' })
+  @Matches(/^[a-z][a-z0-9_-]*:[^\s]+$/i, {
+    message: 'LLM_FALLBACK_MODEL must be provider:model, e.g. offline:storyteller',
+  })
   LLM_FALLBACK_MODEL?: string;
 
   @IsOptional()
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'LLM_BASE_URL must be an http(s) URL' })
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    { message: 'LLM_BASE_URL must be an http(s) URL' },
+  )
   LLM_BASE_URL?: string;
 
   @IsOptional()
@@ -60,7 +79,9 @@ class EnvironmentVariables {
 
   @IsInt({ message: 'LLM_BUDGET_TOKENS_PER_HOUR must be an integer of tokens from 0 (no budget) to 1000000000' })
   @Min(0, { message: 'LLM_BUDGET_TOKENS_PER_HOUR must be an integer of tokens from 0 (no budget) to 1000000000' })
-  @Max(1_000_000_000, { message: 'LLM_BUDGET_TOKENS_PER_HOUR must be an integer of tokens from 0 (no budget) to 1000000000' })
+  @Max(1_000_000_000, {
+    message: 'LLM_BUDGET_TOKENS_PER_HOUR must be an integer of tokens from 0 (no budget) to 1000000000',
+  })
   LLM_BUDGET_TOKENS_PER_HOUR: number = 0;
 
   @IsIn(['true', 'false'], { message: 'LLM_STREAMING must be true or false' })
@@ -113,22 +134,30 @@ class EnvironmentVariables {
 
   @IsInt({ message: 'RATE_LIMIT_READS_PER_MINUTE must be an integer of requests per minute from 1 to 1000000' })
   @Min(1, { message: 'RATE_LIMIT_READS_PER_MINUTE must be an integer of requests per minute from 1 to 1000000' })
-  @Max(1_000_000, { message: 'RATE_LIMIT_READS_PER_MINUTE must be an integer of requests per minute from 1 to 1000000' })
+  @Max(1_000_000, {
+    message: 'RATE_LIMIT_READS_PER_MINUTE must be an integer of requests per minute from 1 to 1000000',
+  })
   RATE_LIMIT_READS_PER_MINUTE: number = 600;
 
   @IsInt({ message: 'RATE_LIMIT_AUTHOR_PER_MINUTE must be an integer of requests per minute from 1 to 1000000' })
   @Min(1, { message: 'RATE_LIMIT_AUTHOR_PER_MINUTE must be an integer of requests per minute from 1 to 1000000' })
-  @Max(1_000_000, { message: 'RATE_LIMIT_AUTHOR_PER_MINUTE must be an integer of requests per minute from 1 to 1000000' })
+  @Max(1_000_000, {
+    message: 'RATE_LIMIT_AUTHOR_PER_MINUTE must be an integer of requests per minute from 1 to 1000000',
+  })
   RATE_LIMIT_AUTHOR_PER_MINUTE: number = 60;
 
   @IsInt({ message: 'RATE_LIMIT_PREVIEWS_PER_MINUTE must be an integer of requests per minute from 1 to 1000000' })
   @Min(1, { message: 'RATE_LIMIT_PREVIEWS_PER_MINUTE must be an integer of requests per minute from 1 to 1000000' })
-  @Max(1_000_000, { message: 'RATE_LIMIT_PREVIEWS_PER_MINUTE must be an integer of requests per minute from 1 to 1000000' })
+  @Max(1_000_000, {
+    message: 'RATE_LIMIT_PREVIEWS_PER_MINUTE must be an integer of requests per minute from 1 to 1000000',
+  })
   RATE_LIMIT_PREVIEWS_PER_MINUTE: number = 10;
 
   @IsInt({ message: 'RATE_LIMIT_SOCKET_EVENTS_PER_10S must be an integer of events per 10 seconds from 1 to 1000000' })
   @Min(1, { message: 'RATE_LIMIT_SOCKET_EVENTS_PER_10S must be an integer of events per 10 seconds from 1 to 1000000' })
-  @Max(1_000_000, { message: 'RATE_LIMIT_SOCKET_EVENTS_PER_10S must be an integer of events per 10 seconds from 1 to 1000000' })
+  @Max(1_000_000, {
+    message: 'RATE_LIMIT_SOCKET_EVENTS_PER_10S must be an integer of events per 10 seconds from 1 to 1000000',
+  })
   RATE_LIMIT_SOCKET_EVENTS_PER_10S: number = 40;
 
   @IsInt({ message: 'SHUTDOWN_TIMEOUT_MS must be an integer of milliseconds from 100 to 600000' })
@@ -195,7 +224,10 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   // An empty value means unset, as in most .env files.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const vars = plainToInstance(EnvironmentVariables, present, { enableImplicitConversion: true, excludeExtraneousValues: false });
+  const vars = plainToInstance(EnvironmentVariables, present, {
+    enableImplicitConversion: true,
+    excludeExtraneousValues: false,
+  });
   const errors = validateSync(vars, { skipMissingProperties: false, forbidUnknownValues: false });
   if (errors.length > 0) {
     throw new ConfigError(
@@ -206,8 +238,13 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     );
   }
   const url = vars.DATABASE_URL;
-  const database: DatabaseConfig = url.startsWith('sqlite:') ? { type: 'sqlite', path: url.slice('sqlite:'.length) } : { type: 'postgres', url };
-  const origins = vars.CORS_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean) ?? [];
+  const database: DatabaseConfig = url.startsWith('sqlite:')
+    ? { type: 'sqlite', path: url.slice('sqlite:'.length) }
+    : { type: 'postgres', url };
+  const origins =
+    vars.CORS_ORIGINS?.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean) ?? [];
   return {
     port: vars.PORT,
     database,

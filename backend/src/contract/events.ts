@@ -143,6 +143,8 @@ export interface ClientToServerEvents {
 }
 
 /** One event of a scene's stream, as the gateway and SSE deliver it. */
-export type SceneStreamEvent = { [K in ServerEventName]: { name: K; payload: ServerEventPayloads[K] } }[ServerEventName];
+export type SceneStreamEvent = {
+  [K in ServerEventName]: { name: K; payload: ServerEventPayloads[K] };
+}[ServerEventName];
 
 export const sceneRoom = (sceneId: string): string => `scene:${sceneId}`;

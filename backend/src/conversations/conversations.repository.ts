@@ -98,7 +98,11 @@ export class ConversationsRepository {
       stored.push({ ...line, id: Number(result.identifiers[0].id) } as LineEntity);
     }
     for (const end of batch.ended) {
-      await manager.update(ConversationEntity, { id: end.id }, { endedTick: end.endedTick, endedAt: end.endedAt, endReason: end.endReason });
+      await manager.update(
+        ConversationEntity,
+        { id: end.id },
+        { endedTick: end.endedTick, endedAt: end.endedAt, endReason: end.endReason },
+      );
     }
     const sceneUpdate: Partial<SceneEntity> = { tick: batch.tick };
     if (batch.state) sceneUpdate.state = batch.state;
@@ -117,7 +121,11 @@ export class ConversationsRepository {
 
   findLinesOfConversations(ids: string[]): Promise<LineEntity[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.lines.createQueryBuilder('l').where('l.conversationId IN (:...ids)', { ids }).orderBy('l.id', 'ASC').getMany();
+    return this.lines
+      .createQueryBuilder('l')
+      .where('l.conversationId IN (:...ids)', { ids })
+      .orderBy('l.id', 'ASC')
+      .getMany();
   }
 
   /** The last lines the two characters exchanged in this scene, oldest first. */
@@ -126,17 +134,28 @@ export class ConversationsRepository {
       .createQueryBuilder('c')
       .where('c.sceneId = :sceneId', { sceneId })
       .andWhere('c.endedTick IS NOT NULL')
-      .andWhere('(c.participants = :ab OR c.participants = :ba)', { ab: JSON.stringify([a, b]), ba: JSON.stringify([b, a]) })
+      .andWhere('(c.participants = :ab OR c.participants = :ba)', {
+        ab: JSON.stringify([a, b]),
+        ba: JSON.stringify([b, a]),
+      })
       .orderBy('c.startedTick', 'DESC')
       .getOne();
     if (!conversation) return [];
-    const lines = await this.lines.find({ where: { conversationId: conversation.id }, order: { id: 'DESC' }, take: limit });
+    const lines = await this.lines.find({
+      where: { conversationId: conversation.id },
+      order: { id: 'DESC' },
+      take: limit,
+    });
     return lines.reverse();
   }
 
   /** The highest tick any stored conversation or line of the scene reached. */
   async maxTick(sceneId: string): Promise<number> {
-    const line = await this.lines.createQueryBuilder('l').select('MAX(l.tick)', 'max').where('l.sceneId = :sceneId', { sceneId }).getRawOne<{ max: number | string | null }>();
+    const line = await this.lines
+      .createQueryBuilder('l')
+      .select('MAX(l.tick)', 'max')
+      .where('l.sceneId = :sceneId', { sceneId })
+      .getRawOne<{ max: number | string | null }>();
     const conv = await this.conversations
       .createQueryBuilder('c')
       .select('MAX(COALESCE(c.endedTick, c.startedTick))', 'max')
@@ -147,7 +166,10 @@ export class ConversationsRepository {
 
   /** Ends conversations a crash cut off, so none stays open forever. */
   async endOpen(sceneId: string, tick: number, at: number, reason: string): Promise<number> {
-    const result = await this.conversations.update({ sceneId, endedTick: IsNull() }, { endedTick: tick, endedAt: at, endReason: reason });
+    const result = await this.conversations.update(
+      { sceneId, endedTick: IsNull() },
+      { endedTick: tick, endedAt: at, endReason: reason },
+    );
     return result.affected ?? 0;
   }
 
@@ -160,7 +182,11 @@ export class ConversationsRepository {
       .addSelect('COUNT(*)', 'lines')
       .where('l.sceneId = :sceneId', { sceneId })
       .getRawOne<{ prompt: number | string; completion: number | string; lines: number | string }>();
-    return { promptTokens: Number(row?.prompt ?? 0), completionTokens: Number(row?.completion ?? 0), lines: Number(row?.lines ?? 0) };
+    return {
+      promptTokens: Number(row?.prompt ?? 0),
+      completionTokens: Number(row?.completion ?? 0),
+      lines: Number(row?.lines ?? 0),
+    };
   }
 
   async countLines(sceneId?: string): Promise<number> {

@@ -30,7 +30,9 @@ export class ConversationsService {
   async memories(sceneId: string, speakerId: string, partnerId: string, names: Map<string, string>): Promise<string[]> {
     const lines = await this.repository.findLastExchange(sceneId, speakerId, partnerId, MEMORY_LINES);
     if (lines.length === 0) return [];
-    return [`Last time you talked: ${lines.map((l) => `${l.characterId === speakerId ? 'you' : (names.get(l.characterId) ?? l.characterId)} said "${l.text}"`).join('; ')}`];
+    return [
+      `Last time you talked: ${lines.map((l) => `${l.characterId === speakerId ? 'you' : (names.get(l.characterId) ?? l.characterId)} said "${l.text}"`).join('; ')}`,
+    ];
   }
 
   /** LLM tokens spent on the scene's stored lines, and how many lines there are. */

@@ -16,7 +16,13 @@ export const MIGRATIONS = [InitialSchema1763900000000, CharacterVersions17641000
 
 /** The one place that turns DATABASE_URL into TypeORM options; schema only through migrations. */
 export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
-  const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsRun: true, synchronize: false, logging: false } as const;
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: true,
+    synchronize: false,
+    logging: false,
+  } as const;
   if (database.type === 'sqlite') {
     if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true });
     // WAL: readers (the REST API) never block the tick's writes, and a kill -9 loses no commit.

@@ -14,8 +14,11 @@ export class LlmHealthIndicator {
     const s = this.status.summary();
     const data = { model: s.model, breaker: s.breaker.state, consecutiveFailures: s.consecutiveFailures };
     if (s.up) return session.up(data);
-    const meanwhile = s.fallbackModel ? `lines come from the fallback model ${s.fallbackModel}` : 'scenes keep running and characters idle instead of talking';
-    const probe = s.breaker.retryInMs > 0 ? `next probe in ${Math.ceil(s.breaker.retryInMs / 1000)} s` : 'a probe call is due';
+    const meanwhile = s.fallbackModel
+      ? `lines come from the fallback model ${s.fallbackModel}`
+      : 'scenes keep running and characters idle instead of talking';
+    const probe =
+      s.breaker.retryInMs > 0 ? `next probe in ${Math.ceil(s.breaker.retryInMs / 1000)} s` : 'a probe call is due';
     return session.down({
       ...data,
       fallbackModel: s.fallbackModel,

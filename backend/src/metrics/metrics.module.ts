@@ -34,7 +34,9 @@ export class MetricsCollector implements OnModuleInit {
     m.gauge('pixeltales_viewers', 'Connected viewers (socket.io and SSE) per scene', ['scene'], (set) => {
       for (const s of this.scenes.list()) set({ scene: s.id }, this.events.visitorCount(s.id));
     });
-    m.gauge('pixeltales_llm_queue_depth', 'Line requests waiting for a model slot', [], (set) => set({}, this.dialogue.queueDepth));
+    m.gauge('pixeltales_llm_queue_depth', 'Line requests waiting for a model slot', [], (set) =>
+      set({}, this.dialogue.queueDepth),
+    );
     m.gauge('pixeltales_llm_in_flight', 'Model calls running now', [], (set) => set({}, this.dialogue.inFlight));
     m.mirroredCounter('pixeltales_llm_calls_total', 'Model calls by outcome', ['outcome'], () =>
       Object.entries(this.llm.outcomes).map(([outcome, n]) => [{ outcome }, n] as [Record<string, string>, number]),

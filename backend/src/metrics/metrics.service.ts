@@ -59,7 +59,12 @@ export class MetricsService {
   }
 
   /** Adds a gauge whose value is read at scrape time. */
-  gauge(name: string, help: string, labelNames: string[], read: (set: (labels: Record<string, string>, value: number) => void) => void): Gauge {
+  gauge(
+    name: string,
+    help: string,
+    labelNames: string[],
+    read: (set: (labels: Record<string, string>, value: number) => void) => void,
+  ): Gauge {
     return new Gauge({
       name,
       help,
@@ -76,7 +81,12 @@ export class MetricsService {
    * Adds a counter mirroring a running total kept elsewhere (e.g. the LLM status service):
    * at scrape time it advances by what the total grew since the last scrape.
    */
-  mirroredCounter(name: string, help: string, labelNames: string[], read: () => [Record<string, string>, number][]): Counter {
+  mirroredCounter(
+    name: string,
+    help: string,
+    labelNames: string[],
+    read: () => [Record<string, string>, number][],
+  ): Counter {
     const seen = new Map<string, number>();
     return new Counter({
       name,

@@ -18,7 +18,8 @@ const WINDOW_MS = 60_000;
 export const PreviewLimited = (): MethodDecorator & ClassDecorator => SetMetadata(PREVIEW_ROUTE, true);
 
 /** For routes that must answer however busy a client is: health checks, metrics scrapes. */
-export const SkipAllThrottles = (): MethodDecorator & ClassDecorator => SkipThrottle(Object.fromEntries(TIERS.map((t) => [t, true])));
+export const SkipAllThrottles = (): MethodDecorator & ClassDecorator =>
+  SkipThrottle(Object.fromEntries(TIERS.map((t) => [t, true])));
 
 function marked(context: ExecutionContext, key: string): boolean {
   return Boolean(Reflect.getMetadata(key, context.getHandler()) ?? Reflect.getMetadata(key, context.getClass()));
@@ -37,7 +38,10 @@ export class TieredThrottlerGuard extends ThrottlerGuard {
     return `${name}:${tracker}`;
   }
 
-  protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+  protected override async throwThrottlingException(
+    context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
     const res = context.switchToHttp().getResponse<Response>();
     res.setHeader('Retry-After', String(Math.max(1, Math.ceil(detail.timeToBlockExpire))));
     return super.throwThrottlingException(context, detail);
@@ -51,9 +55,24 @@ export class TieredThrottlerGuard extends ThrottlerGuard {
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
         throttlers: [
-          { name: Tier.Read, ttl: WINDOW_MS, limit: config.rateLimits.readsPerMinute, skipIf: (c) => notHttp(c) || marked(c, AUTHOR_ROUTE) },
-          { name: Tier.Author, ttl: WINDOW_MS, limit: config.rateLimits.authorPerMinute, skipIf: (c) => notHttp(c) || !marked(c, AUTHOR_ROUTE) },
-          { name: Tier.Preview, ttl: WINDOW_MS, limit: config.rateLimits.previewsPerMinute, skipIf: (c) => notHttp(c) || !marked(c, PREVIEW_ROUTE) },
+          {
+            name: Tier.Read,
+            ttl: WINDOW_MS,
+            limit: config.rateLimits.readsPerMinute,
+            skipIf: (c) => notHttp(c) || marked(c, AUTHOR_ROUTE),
+          },
+          {
+            name: Tier.Author,
+            ttl: WINDOW_MS,
+            limit: config.rateLimits.authorPerMinute,
+            skipIf: (c) => notHttp(c) || !marked(c, AUTHOR_ROUTE),
+          },
+          {
+            name: Tier.Preview,
+            ttl: WINDOW_MS,
+            limit: config.rateLimits.previewsPerMinute,
+            skipIf: (c) => notHttp(c) || !marked(c, PREVIEW_ROUTE),
+          },
         ],
         errorMessage: 'Too many requests: slow down and retry after the time in Retry-After',
       }),

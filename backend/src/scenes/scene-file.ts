@@ -32,19 +32,23 @@ export function parseSceneFile(path: string, id: string, text: string): SceneSpe
   const raw = data as Record<string, unknown>;
   if (typeof raw.name !== 'string' || raw.name.trim() === '') fail('name', 'is required');
   if (raw.description !== undefined && typeof raw.description !== 'string') fail('description', 'must be text');
-  if (!Array.isArray(raw.map) || raw.map.some((row) => typeof row !== 'string')) fail('map', 'must be a list of rows of text');
+  if (!Array.isArray(raw.map) || raw.map.some((row) => typeof row !== 'string'))
+    fail('map', 'must be a list of rows of text');
   const places: Record<string, [number, number]> = {};
   if (raw.places !== undefined) {
-    if (!raw.places || typeof raw.places !== 'object' || Array.isArray(raw.places)) fail('places', 'must map place names to [x, y]');
+    if (!raw.places || typeof raw.places !== 'object' || Array.isArray(raw.places))
+      fail('places', 'must map place names to [x, y]');
     for (const [name, point] of Object.entries(raw.places as Record<string, unknown>)) {
-      if (!Array.isArray(point) || point.length !== 2 || !point.every(Number.isInteger)) fail(`places.${name}`, 'must be [x, y] with whole numbers');
+      if (!Array.isArray(point) || point.length !== 2 || !point.every(Number.isInteger))
+        fail(`places.${name}`, 'must be [x, y] with whole numbers');
       places[name] = [(point as number[])[0], (point as number[])[1]];
     }
   }
   if (!Array.isArray(raw.cast)) fail('cast', 'must be a list of {id, x, y}');
   const cast = (raw.cast as unknown[]).map((member, i) => {
     const m = member as Record<string, unknown>;
-    if (!m || typeof m.id !== 'string' || !Number.isInteger(m.x) || !Number.isInteger(m.y)) fail(`cast[${i}]`, 'must be {id, x, y}');
+    if (!m || typeof m.id !== 'string' || !Number.isInteger(m.x) || !Number.isInteger(m.y))
+      fail(`cast[${i}]`, 'must be {id, x, y}');
     return { id: m.id as string, x: m.x as number, y: m.y as number };
   });
   const ids = new Set<string>();

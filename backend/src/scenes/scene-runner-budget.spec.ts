@@ -11,15 +11,55 @@ import { SceneRunner } from './scene-runner.js';
 
 const TICK_MS = 100;
 const WINDOW_MS = 60_000;
-const SPEC: SceneSpec = { id: 'b', name: 'B', description: '', map: ['######', '#....#', '######'], places: { a: [1, 1], b: [4, 1] }, cast: [{ id: 'ada', x: 1, y: 1 }, { id: 'bo', x: 2, y: 1 }] };
-const def = (id: string): CharacterDefinition => ({ id, name: id, sprite: { skin: '#000000', hair: '#000000', shirt: '#000000', pants: '#000000' }, traits: [], home: null, topics: [], voice: [], model: null, temperature: null, relationships: {}, persona: '', contentHash: '' });
+const SPEC: SceneSpec = {
+  id: 'b',
+  name: 'B',
+  description: '',
+  map: ['######', '#....#', '######'],
+  places: { a: [1, 1], b: [4, 1] },
+  cast: [
+    { id: 'ada', x: 1, y: 1 },
+    { id: 'bo', x: 2, y: 1 },
+  ],
+};
+const def = (id: string): CharacterDefinition => ({
+  id,
+  name: id,
+  sprite: { skin: '#000000', hair: '#000000', shirt: '#000000', pants: '#000000' },
+  traits: [],
+  home: null,
+  topics: [],
+  voice: [],
+  model: null,
+  temperature: null,
+  relationships: {},
+  persona: '',
+  contentHash: '',
+});
 
 describe('SceneRunner with a token budget, on a fake clock', () => {
   beforeEach(() => vi.useFakeTimers({ now: 5_000_000 }));
   afterEach(() => vi.useRealTimers());
 
   it('stops asking for lines once the budget is spent and asks again when the window frees', async () => {
-    const sim = new SceneSimulation(SPEC, [{ id: 'ada', name: 'ada' }, { id: 'bo', name: 'bo' }], { tickMs: TICK_MS, meetChancePerTick: 1, cooldownTicks: 3, pairCooldownTicks: 3, minReadingMs: 200, maxReadingMs: 200, budgetTokens: 300, budgetWindowMs: WINDOW_MS }, 3);
+    const sim = new SceneSimulation(
+      SPEC,
+      [
+        { id: 'ada', name: 'ada' },
+        { id: 'bo', name: 'bo' },
+      ],
+      {
+        tickMs: TICK_MS,
+        meetChancePerTick: 1,
+        cooldownTicks: 3,
+        pairCooldownTicks: 3,
+        minReadingMs: 200,
+        maxReadingMs: 200,
+        budgetTokens: 300,
+        budgetWindowMs: WINDOW_MS,
+      },
+      3,
+    );
     const calls: number[] = [];
     const runner = new SceneRunner(SPEC, sim, {
       clock: { now: () => Date.now() },
@@ -30,7 +70,15 @@ describe('SceneRunner with a token budget, on a fake clock', () => {
       memories: async () => [],
       generate: async (request: LineRequest): Promise<GeneratedLine> => {
         calls.push(Date.now());
-        return { say: `line ${request.turn}`, emotion: 'calm', action: null, endConversation: false, model: 'fake:x', usage: { promptTokens: 80, completionTokens: 20 }, latencyMs: 1 };
+        return {
+          say: `line ${request.turn}`,
+          emotion: 'calm',
+          action: null,
+          endConversation: false,
+          model: 'fake:x',
+          usage: { promptTokens: 80, completionTokens: 20 },
+          latencyMs: 1,
+        };
       },
       commit: async (batch: TickBatch) => batch.lines.map((l, i) => ({ ...l, id: i + 1 }) as LineEntity),
       visitors: () => 1,

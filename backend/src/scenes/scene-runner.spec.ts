@@ -10,11 +10,42 @@ import { SceneEventsService } from './scene-events.service.js';
 import { SceneRunner, type SceneRunnerDeps } from './scene-runner.js';
 
 const TICK_MS = 10;
-const SPEC: SceneSpec = { id: 's', name: 'S', description: '', map: ['######', '#....#', '######'], places: { a: [1, 1], b: [4, 1] }, cast: [{ id: 'ada', x: 1, y: 1 }, { id: 'bo', x: 2, y: 1 }] };
-const def = (id: string): CharacterDefinition => ({ id, name: id.toUpperCase(), sprite: { skin: '#000000', hair: '#000000', shirt: '#000000', pants: '#000000' }, traits: [], home: null, topics: [], voice: [], model: null, temperature: null, relationships: {}, persona: '', contentHash: '' });
+const SPEC: SceneSpec = {
+  id: 's',
+  name: 'S',
+  description: '',
+  map: ['######', '#....#', '######'],
+  places: { a: [1, 1], b: [4, 1] },
+  cast: [
+    { id: 'ada', x: 1, y: 1 },
+    { id: 'bo', x: 2, y: 1 },
+  ],
+};
+const def = (id: string): CharacterDefinition => ({
+  id,
+  name: id.toUpperCase(),
+  sprite: { skin: '#000000', hair: '#000000', shirt: '#000000', pants: '#000000' },
+  traits: [],
+  home: null,
+  topics: [],
+  voice: [],
+  model: null,
+  temperature: null,
+  relationships: {},
+  persona: '',
+  contentHash: '',
+});
 
 function setup(overrides: Partial<SceneRunnerDeps> = {}) {
-  const sim = new SceneSimulation(SPEC, [{ id: 'ada', name: 'ADA' }, { id: 'bo', name: 'BO' }], { tickMs: TICK_MS, meetChancePerTick: 1, minReadingMs: 30, maxReadingMs: 30, readingCharsPerSecond: 1000 }, 1);
+  const sim = new SceneSimulation(
+    SPEC,
+    [
+      { id: 'ada', name: 'ADA' },
+      { id: 'bo', name: 'BO' },
+    ],
+    { tickMs: TICK_MS, meetChancePerTick: 1, minReadingMs: 30, maxReadingMs: 30, readingCharsPerSecond: 1000 },
+    1,
+  );
   const events = new SceneEventsService();
   const published: { name: string; payload: unknown }[] = [];
   events.all().subscribe((e) => published.push({ name: e.event.name, payload: e.event.payload }));
@@ -27,7 +58,15 @@ function setup(overrides: Partial<SceneRunnerDeps> = {}) {
     events,
     character: (id) => def(id),
     memories: async () => [],
-    generate: async (request: LineRequest): Promise<GeneratedLine> => ({ say: `${request.speaker.id} turn ${request.turn}`, emotion: 'happy', action: null, endConversation: false, model: 'fake', usage: { promptTokens: 1, completionTokens: 1 }, latencyMs: 1 }),
+    generate: async (request: LineRequest): Promise<GeneratedLine> => ({
+      say: `${request.speaker.id} turn ${request.turn}`,
+      emotion: 'happy',
+      action: null,
+      endConversation: false,
+      model: 'fake',
+      usage: { promptTokens: 1, completionTokens: 1 },
+      latencyMs: 1,
+    }),
     commit: async (batch: TickBatch) => {
       log.push(`commit ${batch.lines.map((l) => l.text).join(',')}`);
       return batch.lines.map((l) => ({ ...l, id: nextId++ }) as LineEntity);
@@ -109,9 +148,20 @@ describe('SceneRunner', () => {
     await vi.advanceTimersByTimeAsync(3 * TICK_MS);
     await runner.stop('paused');
     expect(signal?.aborted).toBe(true);
-    expect(published).toContainEqual({ name: 'conversation:ended', payload: expect.objectContaining({ reason: 'paused' }) });
+    expect(published).toContainEqual({
+      name: 'conversation:ended',
+      payload: expect.objectContaining({ reason: 'paused' }),
+    });
     const tick = sim.tickCount;
-    answer({ say: 'too late', emotion: 'sad', action: null, endConversation: false, model: 'fake', usage: { promptTokens: 0, completionTokens: 0 }, latencyMs: 0 });
+    answer({
+      say: 'too late',
+      emotion: 'sad',
+      action: null,
+      endConversation: false,
+      model: 'fake',
+      usage: { promptTokens: 0, completionTokens: 0 },
+      latencyMs: 0,
+    });
     await vi.advanceTimersByTimeAsync(10 * TICK_MS);
     expect(sim.tickCount).toBe(tick);
     expect(log.join()).not.toContain('too late');

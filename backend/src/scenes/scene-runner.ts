@@ -121,7 +121,8 @@ export class SceneRunner {
     }
     for (const event of result.events) {
       if (event.type === 'lineRequested') this.requestLine(event);
-      else if (event.type === 'inputRejected') this.deps.logger.warn(`Scene ${this.spec.id}: ${event.input} rejected: ${event.reason}`);
+      else if (event.type === 'inputRejected')
+        this.deps.logger.warn(`Scene ${this.spec.id}: ${event.input} rejected: ${event.reason}`);
       else if (event.type === 'budget') {
         this.deps.logger.log(
           event.exhausted
@@ -145,7 +146,10 @@ export class SceneRunner {
     }
     const available = this.deps.llmAvailable?.();
     if (available !== undefined && available !== this.lastAvailable) {
-      if (this.lastAvailable !== null || !available) this.deps.logger.log(`Scene ${this.spec.id}: ${available ? 'LLM available again, conversations resume' : 'LLM unavailable, characters idle until it is back'}`);
+      if (this.lastAvailable !== null || !available)
+        this.deps.logger.log(
+          `Scene ${this.spec.id}: ${available ? 'LLM available again, conversations resume' : 'LLM unavailable, characters idle until it is back'}`,
+        );
       this.lastAvailable = available;
       this.inputs.unshift({ type: 'llmAvailability', available });
     }
@@ -191,7 +195,12 @@ export class SceneRunner {
         emotion: line.emotion,
         action: line.action,
         endConversation: line.endConversation,
-        meta: { model: line.model, promptTokens: line.usage.promptTokens, completionTokens: line.usage.completionTokens, latencyMs: line.latencyMs },
+        meta: {
+          model: line.model,
+          promptTokens: line.usage.promptTokens,
+          completionTokens: line.usage.completionTokens,
+          latencyMs: line.latencyMs,
+        },
       };
     };
     run()
@@ -211,7 +220,14 @@ export class SceneRunner {
     const batch: TickBatch = { sceneId, tick: result.tick, started: [], lines: [], ended: [] };
     for (const event of result.events) {
       if (event.type === 'conversationStarted') {
-        batch.started.push({ id: event.conversationId, sceneId, participants: [...event.participants], place: event.place, startedTick: event.tick, startedAt: result.now });
+        batch.started.push({
+          id: event.conversationId,
+          sceneId,
+          participants: [...event.participants],
+          place: event.place,
+          startedTick: event.tick,
+          startedAt: result.now,
+        });
       } else if (event.type === 'lineShown') {
         const meta = (event.meta ?? {}) as Record<string, unknown>;
         const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : null);
@@ -230,7 +246,12 @@ export class SceneRunner {
           latencyMs: num(meta.latencyMs),
         });
       } else if (event.type === 'conversationEnded') {
-        batch.ended.push({ id: event.conversationId, endedTick: event.tick, endedAt: result.now, endReason: event.reason });
+        batch.ended.push({
+          id: event.conversationId,
+          endedTick: event.tick,
+          endedAt: result.now,
+          endReason: event.reason,
+        });
       }
     }
     const saveDue = forceSave || result.tick - this.lastSavedTick >= STATE_SAVE_EVERY_TICKS;
@@ -257,12 +278,17 @@ export class SceneRunner {
   private broadcast(result: TickResult, stored: LineEntity[]): void {
     const { events } = this.deps;
     const sceneId = this.spec.id;
-    if (result.changed.length > 0) events.publish(sceneId, 'scene:tick', { sceneId, tick: result.tick, characters: result.changed });
+    if (result.changed.length > 0)
+      events.publish(sceneId, 'scene:tick', { sceneId, tick: result.tick, characters: result.changed });
     let lineIndex = 0;
     for (const event of result.events) {
       switch (event.type) {
         case 'conversationStarted':
-          events.publish(sceneId, 'conversation:started', { sceneId, conversationId: event.conversationId, participants: [...event.participants] });
+          events.publish(sceneId, 'conversation:started', {
+            sceneId,
+            conversationId: event.conversationId,
+            participants: [...event.participants],
+          });
           break;
         case 'lineShown': {
           const line = stored[lineIndex++];
@@ -274,7 +300,11 @@ export class SceneRunner {
           events.publish(sceneId, 'conversation:typing', { sceneId, characterId: event.characterId });
           break;
         case 'conversationEnded':
-          events.publish(sceneId, 'conversation:ended', { sceneId, conversationId: event.conversationId, reason: event.reason });
+          events.publish(sceneId, 'conversation:ended', {
+            sceneId,
+            conversationId: event.conversationId,
+            reason: event.reason,
+          });
           break;
         default:
           break;

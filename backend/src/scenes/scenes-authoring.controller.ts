@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AuthorOnly } from '../auth/author.guard.js';
 import { SceneIdParamDto, SceneSnapshotDto, SceneSummaryDto } from './dto/scene.dto.js';
 import { CreateSceneDto, UpdateSceneDto, validateSceneShape } from './dto/scene-write.dto.js';
@@ -15,11 +23,20 @@ export class ScenesAuthoringController {
   @Post()
   @ApiOperation({ summary: 'Create a scene (stored in the database) and start it' })
   @ApiOkResponse({ type: SceneSnapshotDto })
-  @ApiBadRequestResponse({ description: 'names the field: e.g. map[2] (not rectangular), cast.mara (not walkable), places.well (outside)' })
+  @ApiBadRequestResponse({
+    description: 'names the field: e.g. map[2] (not rectangular), cast.mara (not walkable), places.well (outside)',
+  })
   @ApiConflictResponse()
   create(@Body() body: CreateSceneDto): Promise<SceneSnapshotDto> {
     const places = validateSceneShape({ map: body.map, places: body.places ?? {}, cast: body.cast });
-    return this.scenes.create({ id: body.id, name: body.name.trim(), description: (body.description ?? '').trim(), map: body.map, places, cast: body.cast.map((m) => ({ id: m.id, x: m.x, y: m.y })) });
+    return this.scenes.create({
+      id: body.id,
+      name: body.name.trim(),
+      description: (body.description ?? '').trim(),
+      map: body.map,
+      places,
+      cast: body.cast.map((m) => ({ id: m.id, x: m.x, y: m.y })),
+    });
   }
 
   @Get(':id/definition')
@@ -30,7 +47,9 @@ export class ScenesAuthoringController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change name, description, map, places or cast; the scene carries on from where everyone stands' })
+  @ApiOperation({
+    summary: 'Change name, description, map, places or cast; the scene carries on from where everyone stands',
+  })
   @ApiOkResponse({ type: SceneSnapshotDto })
   @ApiNotFoundResponse()
   update(@Param() params: SceneIdParamDto, @Body() body: UpdateSceneDto): Promise<SceneSnapshotDto> {

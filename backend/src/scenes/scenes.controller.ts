@@ -39,7 +39,9 @@ export class ScenesController {
   }
 
   @Sse(':id/events')
-  @ApiOperation({ summary: 'Server-Sent Events carrying the same events as socket.io; the event name is the SSE event type' })
+  @ApiOperation({
+    summary: 'Server-Sent Events carrying the same events as socket.io; the event name is the SSE event type',
+  })
   @ApiProduces('text/event-stream')
   @ApiNotFoundResponse()
   stream(@Param() params: SceneIdParamDto): Observable<MessageEvent> {
@@ -48,7 +50,10 @@ export class ScenesController {
     // Counting happens on subscribe, so the visitor count includes this stream.
     return new Observable<MessageEvent>((subscriber) => {
       this.events.changeVisitors(sceneId, 1);
-      const hello = of<MessageEvent>({ type: 'scene:visitors', data: { sceneId, count: this.events.visitorCount(sceneId) } });
+      const hello = of<MessageEvent>({
+        type: 'scene:visitors',
+        data: { sceneId, count: this.events.visitorCount(sceneId) },
+      });
       const live = this.events.forScene(sceneId).pipe(map((e): MessageEvent => ({ type: e.name, data: e.payload })));
       const subscription = merge(hello, live)
         .pipe(finalize(() => this.events.changeVisitors(sceneId, -1)))

@@ -12,7 +12,14 @@ import {
 } from '@nestjs/websockets';
 import type { Subscription } from 'rxjs';
 import type { Server, Socket } from 'socket.io';
-import { ClientEvents, sceneRoom, type ClientToServerEvents, type JoinAck, type LeaveAck, type ServerToClientEvents } from '../contract/events.js';
+import {
+  ClientEvents,
+  sceneRoom,
+  type ClientToServerEvents,
+  type JoinAck,
+  type LeaveAck,
+  type ServerToClientEvents,
+} from '../contract/events.js';
 import { WsAckExceptionFilter, wsValidationError } from '../common/ws-exception.filter.js';
 import { AppConfig } from '../config/app-config.js';
 import { SocketRateLimiter } from '../rate-limit/socket-rate-limiter.js';
@@ -32,7 +39,14 @@ type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<st
  */
 @WebSocketGateway()
 @UseFilters(new WsAckExceptionFilter())
-@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, exceptionFactory: wsValidationError }))
+@UsePipes(
+  new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    exceptionFactory: wsValidationError,
+  }),
+)
 export class ScenesGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
   private readonly logger = new Logger(ScenesGateway.name);
   private subscription: Subscription | null = null;
@@ -53,13 +67,21 @@ export class ScenesGateway implements OnGatewayInit, OnGatewayConnection, OnGate
       const verdict = limiter.check();
       if (verdict === 'allow') return next();
       if (verdict === 'disconnect') {
-        this.logger.warn(`Socket ${socket.id} from ${socket.handshake.address} disconnected: kept flooding after RATE_LIMITED`);
+        this.logger.warn(
+          `Socket ${socket.id} from ${socket.handshake.address} disconnected: kept flooding after RATE_LIMITED`,
+        );
         socket.disconnect(true);
         return;
       }
       const ack = packet[packet.length - 1];
       if (typeof ack === 'function') {
-        ack({ ok: false, error: { code: 'RATE_LIMITED', message: `Too many events: retry in ${Math.ceil(limiter.retryAfterMs() / 1000)} s` } });
+        ack({
+          ok: false,
+          error: {
+            code: 'RATE_LIMITED',
+            message: `Too many events: retry in ${Math.ceil(limiter.retryAfterMs() / 1000)} s`,
+          },
+        });
       }
     });
   }
@@ -78,9 +100,16 @@ export class ScenesGateway implements OnGatewayInit, OnGatewayConnection, OnGate
    */
   private async drain(): Promise<void> {
     const pending = [...this.server.sockets.sockets.values()].map((socket) => {
-      const conn = socket.conn as unknown as { writeBuffer: unknown[]; transport: { writable: boolean }; once(e: 'drain' | 'close', f: () => void): void };
+      const conn = socket.conn as unknown as {
+        writeBuffer: unknown[];
+        transport: { writable: boolean };
+        once(e: 'drain' | 'close', f: () => void): void;
+      };
       if (conn.writeBuffer.length === 0 && conn.transport.writable) return Promise.resolve();
-      return Promise.race([new Promise<void>((resolve) => (conn.once('drain', resolve), conn.once('close', resolve))), delay(DRAIN_WAIT_MS)]);
+      return Promise.race([
+        new Promise<void>((resolve) => (conn.once('drain', resolve), conn.once('close', resolve))),
+        delay(DRAIN_WAIT_MS),
+      ]);
     });
     await Promise.all(pending);
   }
@@ -92,7 +121,8 @@ export class ScenesGateway implements OnGatewayInit, OnGatewayConnection, OnGate
 
   @SubscribeMessage(ClientEvents.Join)
   async join(@ConnectedSocket() socket: ClientSocket, @MessageBody() body: JoinSceneDto): Promise<JoinAck> {
-    if (!this.scenes.has(body.sceneId)) throw new WsException({ code: 'NOT_FOUND', message: `Scene ${body.sceneId} not found` });
+    if (!this.scenes.has(body.sceneId))
+      throw new WsException({ code: 'NOT_FOUND', message: `Scene ${body.sceneId} not found` });
     const joined = (socket.data.scenes ??= new Set());
     // Join the room before reading the snapshot: a line committed in between arrives
     // twice at worst (the viewer keys lines by lineId), never not at all.

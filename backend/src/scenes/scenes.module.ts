@@ -15,7 +15,13 @@ import { ScenesService } from './scenes.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([SceneEntity]), CharactersModule, ConversationsModule, AgentsModule],
   controllers: [ScenesController, ScenesAuthoringController],
-  providers: [ScenesService, ScenesRepository, SceneEventsService, ScenesGateway, { provide: SCENE_CLOCK, useValue: systemClock }],
+  providers: [
+    ScenesService,
+    ScenesRepository,
+    SceneEventsService,
+    ScenesGateway,
+    { provide: SCENE_CLOCK, useValue: systemClock },
+  ],
   exports: [ScenesService, SceneEventsService],
 })
 export class ScenesModule {}

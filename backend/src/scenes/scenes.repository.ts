@@ -17,11 +17,16 @@ export class ScenesRepository {
     return this.repo.findOneBy({ id });
   }
 
-  async insert(scene: Pick<SceneEntity, 'id' | 'name' | 'description' | 'map' | 'places' | 'cast' | 'source'>): Promise<void> {
+  async insert(
+    scene: Pick<SceneEntity, 'id' | 'name' | 'description' | 'map' | 'places' | 'cast' | 'source'>,
+  ): Promise<void> {
     await this.repo.insert({ ...scene, status: 'running', tick: 0, state: null });
   }
 
-  async updateDefinition(id: string, change: Partial<Pick<SceneEntity, 'name' | 'description' | 'map' | 'places' | 'cast' | 'source'>>): Promise<void> {
+  async updateDefinition(
+    id: string,
+    change: Partial<Pick<SceneEntity, 'name' | 'description' | 'map' | 'places' | 'cast' | 'source'>>,
+  ): Promise<void> {
     await this.repo.update({ id }, change as QueryDeepPartialEntity<SceneEntity>);
   }
 

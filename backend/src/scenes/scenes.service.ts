@@ -1,6 +1,15 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConflictException, Inject, Injectable, Logger, NotFoundException, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { DialogueService, LineGenerationError } from '../agents/dialogue.service.js';
 import { ChatModelFactory } from '../agents/model-factory.js';
 import { PromptTemplatesService } from '../agents/prompt-templates.service.js';
@@ -54,7 +63,8 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
     await this.characters.loadAll();
     await this.verifyModels();
     await this.loadSceneFiles();
-    for (const entity of await this.repository.findAll()) await withLogContext({ sceneId: entity.id }, () => this.resume(entity));
+    for (const entity of await this.repository.findAll())
+      await withLogContext({ sceneId: entity.id }, () => this.resume(entity));
     this.characterChanges = this.characters.changes$.subscribe((change) => this.applyCharacterChange(change));
     await this.characters.watch();
   }
@@ -75,7 +85,10 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
       const { definition } = change;
       const spec = { id: definition.id, name: definition.name, home: definition.home ?? undefined };
       if (present) {
-        if (change.type === 'updated' && (change.previous.name !== definition.name || change.previous.home !== definition.home)) {
+        if (
+          change.type === 'updated' &&
+          (change.previous.name !== definition.name || change.previous.home !== definition.home)
+        ) {
           runner.enqueue({ type: 'characterUpdated', character: spec });
         }
         continue;
@@ -123,7 +136,8 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
   /** Every model the configuration and the characters name must be usable, or boot stops. */
   private async verifyModels(): Promise<void> {
     const wanted = [{ model: this.config.llm.model, source: 'LLM_MODEL' }];
-    if (this.config.llm.fallbackModel) wanted.push({ model: this.config.llm.fallbackModel, source: 'LLM_FALLBACK_MODEL' });
+    if (this.config.llm.fallbackModel)
+      wanted.push({ model: this.config.llm.fallbackModel, source: 'LLM_FALLBACK_MODEL' });
     for (const character of this.characters.list()) {
       if (character.model) wanted.push({ model: character.model, source: `model: of character ${character.id}` });
     }
@@ -143,11 +157,27 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
       try {
         const spec = parseSceneFile(path, file.replace(/\.ya?ml$/, ''), await readFile(path, 'utf8'));
         const existing = await this.repository.findOne(spec.id);
-        const definition = { name: spec.name, description: spec.description, map: spec.map, places: spec.places, cast: spec.cast };
+        const definition = {
+          name: spec.name,
+          description: spec.description,
+          map: spec.map,
+          places: spec.places,
+          cast: spec.cast,
+        };
         if (!existing) {
           await this.repository.insert({ id: spec.id, ...definition, source: 'file' });
           this.logger.log(`Scene ${spec.id} created from ${path}`);
-        } else if (existing.source === 'file' && JSON.stringify(definition) !== JSON.stringify({ name: existing.name, description: existing.description, map: existing.map, places: existing.places, cast: existing.cast })) {
+        } else if (
+          existing.source === 'file' &&
+          JSON.stringify(definition) !==
+            JSON.stringify({
+              name: existing.name,
+              description: existing.description,
+              map: existing.map,
+              places: existing.places,
+              cast: existing.cast,
+            })
+        ) {
           await this.repository.updateDefinition(spec.id, definition);
           this.logger.log(`Scene ${spec.id} updated from ${path}`);
         }
@@ -160,7 +190,14 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
 
   /** Rebuilds a scene's simulation from the database, above every tick already stored. */
   private async resume(entity: SceneEntity): Promise<void> {
-    const spec: SceneSpec = { id: entity.id, name: entity.name, description: entity.description, map: entity.map, places: entity.places, cast: entity.cast };
+    const spec: SceneSpec = {
+      id: entity.id,
+      name: entity.name,
+      description: entity.description,
+      map: entity.map,
+      places: entity.places,
+      cast: entity.cast,
+    };
     const cast = this.castSpecs(spec);
     const storedTick = Math.max(entity.tick, await this.conversations.maxTick(entity.id));
     const closed = await this.conversations.endOpen(entity.id, storedTick, this.clock.now(), 'interrupted');
@@ -185,15 +222,19 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
           () => this.dialogue.generate(request, signal),
           (error) => (error instanceof LineGenerationError ? error.outcome : 'error'),
         ),
-      memories: (sceneId, speakerId, partnerId) => this.conversations.memories(sceneId, speakerId, partnerId, this.names()),
-      commit: (batch) => this.metrics.timeCommit(batch.sceneId, batch.lines.length, () => this.conversations.commit(batch)),
+      memories: (sceneId, speakerId, partnerId) =>
+        this.conversations.memories(sceneId, speakerId, partnerId, this.names()),
+      commit: (batch) =>
+        this.metrics.timeCommit(batch.sceneId, batch.lines.length, () => this.conversations.commit(batch)),
       onTick: (_result, lateMs, durationMs) => this.metrics.observeTick(entity.id, durationMs, lateMs),
       visitors: () => this.events.visitorCount(entity.id),
       llmAvailable: () => this.dialogue.canServe(),
     });
     this.runners.set(entity.id, runner);
     if (entity.status === 'running') runner.start();
-    this.logger.log(`Scene ${entity.id} ${entity.status === 'running' ? 'running' : 'paused'} from tick ${storedTick} with ${sim.characters().length} characters`);
+    this.logger.log(
+      `Scene ${entity.id} ${entity.status === 'running' ? 'running' : 'paused'} from tick ${storedTick} with ${sim.characters().length} characters`,
+    );
   }
 
   private castSpecs(spec: SceneSpec): CharacterSpec[] {
@@ -214,7 +255,8 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
 
   /** A new scene from the API: stored in the database, running at once. */
   async create(definition: SceneDefinition): Promise<SceneSnapshot> {
-    if (this.runners.has(definition.id) || (await this.repository.findOne(definition.id))) throw new ConflictException(`Scene ${definition.id} already exists`);
+    if (this.runners.has(definition.id) || (await this.repository.findOne(definition.id)))
+      throw new ConflictException(`Scene ${definition.id} already exists`);
     await this.repository.insert({ ...definition, source: 'api' });
     const entity = await this.repository.findOne(definition.id);
     await this.resume(entity!);
@@ -277,7 +319,14 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
   /** The stored definition, for editors. */
   definition(id: string): SceneDefinition {
     const { spec } = this.runner(id);
-    return { id: spec.id, name: spec.name, description: spec.description, map: [...spec.map], places: structuredClone(spec.places), cast: spec.cast.map((m) => ({ ...m })) };
+    return {
+      id: spec.id,
+      name: spec.name,
+      description: spec.description,
+      map: [...spec.map],
+      places: structuredClone(spec.places),
+      cast: spec.cast.map((m) => ({ ...m })),
+    };
   }
 
   runner(id: string): SceneRunner {
@@ -332,7 +381,11 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
           conversationId: c.conversationId,
         };
       }),
-      conversations: open.map((c) => ({ id: c.id, participants: [...c.participants], lines: lines.filter((l) => l.conversationId === c.id) })),
+      conversations: open.map((c) => ({
+        id: c.id,
+        participants: [...c.participants],
+        lines: lines.filter((l) => l.conversationId === c.id),
+      })),
       visitorCount: this.events.visitorCount(id),
       usage,
     };

@@ -29,7 +29,20 @@ type Requested = Extract<SimEvent, { type: 'lineRequested' }>;
  */
 function harness(options: Partial<SimOptions>, tokensPerLine = 50) {
   const clock = new ManualClock(1_000_000);
-  const sim = new SceneSimulation(SPEC, CAST, { tickMs: TICK_MS, meetChancePerTick: 1, cooldownTicks: 2, pairCooldownTicks: 2, minReadingMs: 100, maxReadingMs: 100, ...options }, 7);
+  const sim = new SceneSimulation(
+    SPEC,
+    CAST,
+    {
+      tickMs: TICK_MS,
+      meetChancePerTick: 1,
+      cooldownTicks: 2,
+      pairCooldownTicks: 2,
+      minReadingMs: 100,
+      maxReadingMs: 100,
+      ...options,
+    },
+    7,
+  );
   let pending: SimInput[] = [];
   const requested: Requested[] = [];
   const all: SimEvent[] = [];
@@ -41,7 +54,14 @@ function harness(options: Partial<SimOptions>, tokensPerLine = 50) {
       all.push(event);
       if (event.type !== 'lineRequested') continue;
       requested.push(event);
-      pending.push({ type: 'lineResult', opId: event.opId, say: `line ${event.turn}`, emotion: 'calm', endConversation: false, meta: { promptTokens: tokensPerLine - 10, completionTokens: 10 } });
+      pending.push({
+        type: 'lineResult',
+        opId: event.opId,
+        say: `line ${event.turn}`,
+        emotion: 'calm',
+        endConversation: false,
+        meta: { promptTokens: tokensPerLine - 10, completionTokens: 10 },
+      });
     }
     return result;
   };

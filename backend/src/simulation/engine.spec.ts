@@ -2,14 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SceneSimulation } from './engine.js';
 import type { CharacterSpec, SceneSpec, SimEvent, SimInput, SimOptions, TickResult } from './types.js';
 
-const MAP = [
-  '##########',
-  '#........#',
-  '#..~~....#',
-  '#..~~..T.#',
-  '#........#',
-  '##########',
-];
+const MAP = ['##########', '#........#', '#..~~....#', '#..~~..T.#', '#........#', '##########'];
 const SPEC: SceneSpec = {
   id: 'test',
   name: 'Test',
@@ -31,13 +24,21 @@ const TICK_MS = 100;
 type Requested = Extract<SimEvent, { type: 'lineRequested' }>;
 
 /** A fake agent that answers each request after `delayTicks` ticks, deterministically. */
-function runWithFakeAgent(sim: SceneSimulation, ticks: number, delayTicks: number, reply: (r: Requested) => Partial<Extract<SimInput, { type: 'lineResult' }>> = () => ({})) {
+function runWithFakeAgent(
+  sim: SceneSimulation,
+  ticks: number,
+  delayTicks: number,
+  reply: (r: Requested) => Partial<Extract<SimInput, { type: 'lineResult' }>> = () => ({}),
+) {
   const queue: { dueTick: number; input: SimInput }[] = [];
   const results: TickResult[] = [];
   for (let t = 1; t <= ticks; t++) {
     const due = queue.filter((q) => q.dueTick <= t);
     for (const d of due) queue.splice(queue.indexOf(d), 1);
-    const result = sim.tick(t * TICK_MS, due.map((d) => d.input));
+    const result = sim.tick(
+      t * TICK_MS,
+      due.map((d) => d.input),
+    );
     results.push(result);
     for (const event of result.events) {
       if (event.type !== 'lineRequested') continue;
@@ -58,7 +59,12 @@ function runWithFakeAgent(sim: SceneSimulation, ticks: number, delayTicks: numbe
 }
 
 const events = (results: TickResult[]) => results.flatMap((r) => r.events);
-const fastOptions: Partial<SimOptions> = { tickMs: TICK_MS, minReadingMs: 300, maxReadingMs: 600, readingCharsPerSecond: 100 };
+const fastOptions: Partial<SimOptions> = {
+  tickMs: TICK_MS,
+  minReadingMs: 300,
+  maxReadingMs: 600,
+  readingCharsPerSecond: 100,
+};
 
 describe('SceneSimulation', () => {
   it('gives identical states for the same seed and inputs over 1,000 ticks', () => {
@@ -88,18 +94,30 @@ describe('SceneSimulation', () => {
     const requested = result.events.find((e) => e.type === 'lineRequested') as Requested;
     expect(requested).toMatchObject({ speakerId: 'ada', partnerId: 'bo', turn: 0, history: [] });
     expect(result.events.some((e) => e.type === 'typing' && e.characterId === 'ada')).toBe(true);
-    expect(sim.characters().every((c) => c.action === 'talking' && c.conversationId === started!.conversationId)).toBe(true);
+    expect(sim.characters().every((c) => c.action === 'talking' && c.conversationId === started!.conversationId)).toBe(
+      true,
+    );
     // They face each other.
     expect(sim.characters().find((c) => c.id === 'ada')!.direction).toBe('right');
     expect(sim.characters().find((c) => c.id === 'bo')!.direction).toBe('left');
   });
 
   it('takes turns, requests the reply while a line is read, and ends on goodbye after the reading time', () => {
-    const sim = new SceneSimulation(SPEC, CHARACTERS, { ...fastOptions, meetChancePerTick: 1, minReadingMs: 500, maxReadingMs: 500 });
+    const sim = new SceneSimulation(SPEC, CHARACTERS, {
+      ...fastOptions,
+      meetChancePerTick: 1,
+      minReadingMs: 500,
+      maxReadingMs: 500,
+    });
     const results = runWithFakeAgent(sim, 80, 1, (r) => ({ endConversation: r.turn === 3 }));
     const all = events(results);
-    const firstConversation = (all.find((e) => e.type === 'conversationStarted') as Extract<SimEvent, { type: 'conversationStarted' }>).conversationId;
-    const lines = all.filter((e): e is Extract<SimEvent, { type: 'lineShown' }> => e.type === 'lineShown' && e.conversationId === firstConversation);
+    const firstConversation = (
+      all.find((e) => e.type === 'conversationStarted') as Extract<SimEvent, { type: 'conversationStarted' }>
+    ).conversationId;
+    const lines = all.filter(
+      (e): e is Extract<SimEvent, { type: 'lineShown' }> =>
+        e.type === 'lineShown' && e.conversationId === firstConversation,
+    );
     expect(lines.map((l) => l.characterId)).toEqual(['ada', 'bo', 'ada', 'bo']);
     // Each reply is requested in the very tick the previous line is shown (prefetch).
     for (const line of lines.slice(0, 3)) {
@@ -109,18 +127,28 @@ describe('SceneSimulation', () => {
     // Lines are spaced by reading time (500 ms = 5 ticks), not by reading time plus latency.
     const gaps = lines.slice(1).map((l, i) => l.at - lines[i].at);
     expect(gaps).toEqual([500, 500, 500]);
-    const ended = all.find((e) => e.type === 'conversationEnded' && e.conversationId === firstConversation) as Extract<SimEvent, { type: 'conversationEnded' }>;
+    const ended = all.find((e) => e.type === 'conversationEnded' && e.conversationId === firstConversation) as Extract<
+      SimEvent,
+      { type: 'conversationEnded' }
+    >;
     expect(ended.reason).toBe('goodbye');
     expect(ended.tick * TICK_MS).toBeGreaterThanOrEqual(lines[3].at + 500);
   });
 
   it('shows the next line at the tick nearest to the end of the reading time', () => {
     // Reading time 2,100 ms with 500 ms ticks: due at the tick 2,000 ms on, not 2,500.
-    const sim = new SceneSimulation(SPEC, CHARACTERS, { tickMs: 500, meetChancePerTick: 1, minReadingMs: 2_100, maxReadingMs: 2_100 });
+    const sim = new SceneSimulation(SPEC, CHARACTERS, {
+      tickMs: 500,
+      meetChancePerTick: 1,
+      minReadingMs: 2_100,
+      maxReadingMs: 2_100,
+    });
     const shown: number[] = [];
     let pending: Requested | undefined;
     for (let t = 1; t <= 30 && shown.length < 3; t++) {
-      const inputs: SimInput[] = pending ? [{ type: 'lineResult', opId: pending.opId, say: 'A line.', emotion: 'calm', endConversation: false }] : [];
+      const inputs: SimInput[] = pending
+        ? [{ type: 'lineResult', opId: pending.opId, say: 'A line.', emotion: 'calm', endConversation: false }]
+        : [];
       pending = undefined;
       const result = sim.tick(t * 500, inputs);
       for (const e of result.events) {
@@ -141,10 +169,21 @@ describe('SceneSimulation', () => {
   });
 
   it('puts both on cooldown after a conversation, and the same pair waits longer', () => {
-    const sim = new SceneSimulation(SPEC, CHARACTERS, { ...fastOptions, meetChancePerTick: 1, approachChance: 0, maxTurns: 2, cooldownTicks: 30, pairCooldownTicks: 1_000, idleTicks: [1000, 1000] });
+    const sim = new SceneSimulation(SPEC, CHARACTERS, {
+      ...fastOptions,
+      meetChancePerTick: 1,
+      approachChance: 0,
+      maxTurns: 2,
+      cooldownTicks: 30,
+      pairCooldownTicks: 1_000,
+      idleTicks: [1000, 1000],
+    });
     const results = runWithFakeAgent(sim, 300, 1, () => ({ endConversation: false }));
     const all = events(results);
-    const ended = all.filter((e) => e.type === 'conversationEnded') as Extract<SimEvent, { type: 'conversationEnded' }>[];
+    const ended = all.filter((e) => e.type === 'conversationEnded') as Extract<
+      SimEvent,
+      { type: 'conversationEnded' }
+    >[];
     expect(ended).toHaveLength(1);
     const starts = all.filter((e) => e.type === 'conversationStarted');
     expect(starts).toHaveLength(1);
@@ -152,11 +191,18 @@ describe('SceneSimulation', () => {
   });
 
   it('drops stale and late results without touching the conversation', () => {
-    const sim = new SceneSimulation(SPEC, CHARACTERS, { ...fastOptions, meetChancePerTick: 1, lineTimeoutMs: 1_000, lineRetries: 1 });
+    const sim = new SceneSimulation(SPEC, CHARACTERS, {
+      ...fastOptions,
+      meetChancePerTick: 1,
+      lineTimeoutMs: 1_000,
+      lineRetries: 1,
+    });
     const first = sim.tick(100);
     const req = first.events.find((e) => e.type === 'lineRequested') as Requested;
     // A result for an operation nobody asked for is dropped as stale.
-    const stale = sim.tick(200, [{ type: 'lineResult', opId: 'nope', say: 'hi', emotion: 'happy', endConversation: false }]);
+    const stale = sim.tick(200, [
+      { type: 'lineResult', opId: 'nope', say: 'hi', emotion: 'happy', endConversation: false },
+    ]);
     expect(stale.events).toContainEqual({ type: 'opDropped', opId: 'nope', reason: 'stale' });
     // Past the deadline the request is dropped and retried once with a new id.
     const late = sim.tick(100 + 1_001);
@@ -164,7 +210,9 @@ describe('SceneSimulation', () => {
     const retry = late.events.find((e) => e.type === 'lineRequested') as Requested;
     expect(retry.opId).not.toBe(req.opId);
     // The late answer to the first request arrives now: it is stale, never shown.
-    const after = sim.tick(1_200, [{ type: 'lineResult', opId: req.opId, say: 'too late', emotion: 'sad', endConversation: false }]);
+    const after = sim.tick(1_200, [
+      { type: 'lineResult', opId: req.opId, say: 'too late', emotion: 'sad', endConversation: false },
+    ]);
     expect(after.events).toContainEqual({ type: 'opDropped', opId: req.opId, reason: 'stale' });
     expect(after.events.some((e) => e.type === 'lineShown')).toBe(false);
     // The retry times out too: the conversation ends, and both are free to walk.
@@ -203,7 +251,12 @@ describe('SceneSimulation', () => {
   });
 
   it('reports only the characters whose visible state changed', () => {
-    const sim = new SceneSimulation(SPEC, CHARACTERS, { ...fastOptions, meetChancePerTick: 0, approachChance: 0, idleTicks: [50, 50] });
+    const sim = new SceneSimulation(SPEC, CHARACTERS, {
+      ...fastOptions,
+      meetChancePerTick: 0,
+      approachChance: 0,
+      idleTicks: [50, 50],
+    });
     expect(sim.tick(100).changed.map((c) => c.id)).toEqual(['ada', 'bo']);
     const quiet = sim.tick(200);
     expect(quiet.changed).toEqual([]);

@@ -34,7 +34,12 @@ export class SceneSimulation {
   /** Budget state last reported, so a `budget` event marks each change once. */
   private budgetWasExhausted = false;
 
-  constructor(spec: SceneSpec, characters: CharacterSpec[], options: Partial<SimOptions> = {}, seed: number | string = spec.id) {
+  constructor(
+    spec: SceneSpec,
+    characters: CharacterSpec[],
+    options: Partial<SimOptions> = {},
+    seed: number | string = spec.id,
+  ) {
     this.world = new World(spec);
     this.options = { ...DEFAULT_SIM_OPTIONS, ...options };
     this.rng = new Rng(seed);
@@ -58,11 +63,24 @@ export class SceneSimulation {
   }
 
   /** Rebuilds a scene from a saved state; conversations that were open are dropped. */
-  static restore(spec: SceneSpec, saved: SceneState, characters: CharacterSpec[], options: Partial<SimOptions> = {}, tick = saved.tick): SceneSimulation {
+  static restore(
+    spec: SceneSpec,
+    saved: SceneState,
+    characters: CharacterSpec[],
+    options: Partial<SimOptions> = {},
+    tick = saved.tick,
+  ): SceneSimulation {
     const sim = new SceneSimulation({ ...spec, cast: [] }, [], options);
     const known = new Map(characters.map((c) => [c.id, c]));
     // Spending stays on the books across a restart; audience and LLM state are re-told.
-    sim.state = structuredClone({ ...saved, conversations: [], tick, tokenLedger: saved.tokenLedger ?? [], visitors: 0, llmAvailable: true });
+    sim.state = structuredClone({
+      ...saved,
+      conversations: [],
+      tick,
+      tokenLedger: saved.tokenLedger ?? [],
+      visitors: 0,
+      llmAvailable: true,
+    });
     sim.state.characters = sim.state.characters.filter((c) => known.has(c.id) && sim.world.isWalkable(c.x, c.y));
     for (const c of sim.state.characters) {
       const spec = known.get(c.id)!;
@@ -76,7 +94,8 @@ export class SceneSimulation {
     // Cast members added to the scene file since the snapshot join at their start tile.
     for (const member of spec.cast) {
       const character = known.get(member.id);
-      if (character && !sim.byId.has(member.id) && sim.world.isWalkable(member.x, member.y)) sim.addCharacter(character, member.x, member.y);
+      if (character && !sim.byId.has(member.id) && sim.world.isWalkable(member.x, member.y))
+        sim.addCharacter(character, member.x, member.y);
     }
     sim.rng.setState(saved.rngState);
     return sim;
@@ -117,7 +136,11 @@ export class SceneSimulation {
         this.applyInput(input, now, events);
       } catch (error) {
         // One bad input must not abort the tick for everyone else.
-        events.push({ type: 'inputRejected', input: input.type, reason: error instanceof Error ? error.message : String(error) });
+        events.push({
+          type: 'inputRejected',
+          input: input.type,
+          reason: error instanceof Error ? error.message : String(error),
+        });
       }
     }
     this.reportBudget(now, events);
@@ -170,7 +193,8 @@ export class SceneSimulation {
         return;
       }
       case 'characterJoined': {
-        if (this.byId.has(input.character.id)) throw new Error(`character ${input.character.id} is already in the scene`);
+        if (this.byId.has(input.character.id))
+          throw new Error(`character ${input.character.id} is already in the scene`);
         if (!this.world.isWalkable(input.x, input.y)) throw new Error(`[${input.x}, ${input.y}] is not walkable`);
         this.addCharacter(input.character, input.x, input.y);
         return;
@@ -195,7 +219,8 @@ export class SceneSimulation {
         return;
       }
       case 'audience': {
-        if (!Number.isInteger(input.visitors) || input.visitors < 0) throw new Error(`visitors must be a whole number, got ${input.visitors}`);
+        if (!Number.isInteger(input.visitors) || input.visitors < 0)
+          throw new Error(`visitors must be a whole number, got ${input.visitors}`);
         this.state.visitors = input.visitors;
         return;
       }
@@ -277,7 +302,12 @@ export class SceneSimulation {
     }
   }
 
-  private showLine(conversation: ConversationState, line: NonNullable<ConversationState['ready']>, now: number, events: SimEvent[]): void {
+  private showLine(
+    conversation: ConversationState,
+    line: NonNullable<ConversationState['ready']>,
+    now: number,
+    events: SimEvent[],
+  ): void {
     const tick = this.state.tick;
     conversation.lines.push({ characterId: line.speakerId, text: line.text, emotion: line.emotion, tick });
     if (conversation.lines.length > this.options.historyLines) conversation.lines.shift();
@@ -308,7 +338,8 @@ export class SceneSimulation {
       conversation.endAfterShown = 'budget';
     } else {
       // Ask for the reply now, while this line is being read, to hide the model's latency.
-      const next = conversation.participants[0] === line.speakerId ? conversation.participants[1] : conversation.participants[0];
+      const next =
+        conversation.participants[0] === line.speakerId ? conversation.participants[1] : conversation.participants[0];
       this.requestLine(conversation, next, now, events, 0);
     }
   }
@@ -319,8 +350,15 @@ export class SceneSimulation {
     return Math.min(maxReadingMs, Math.max(minReadingMs, Math.round((text.length / readingCharsPerSecond) * 1000)));
   }
 
-  private requestLine(conversation: ConversationState, speakerId: string, now: number, events: SimEvent[], attempt: number): void {
-    const partnerId = conversation.participants[0] === speakerId ? conversation.participants[1] : conversation.participants[0];
+  private requestLine(
+    conversation: ConversationState,
+    speakerId: string,
+    now: number,
+    events: SimEvent[],
+    attempt: number,
+  ): void {
+    const partnerId =
+      conversation.participants[0] === speakerId ? conversation.participants[1] : conversation.participants[0];
     this.state.opCounter += 1;
     const opId = `${conversation.id}#${this.state.opCounter}`;
     const deadline = now + this.options.lineTimeoutMs;
@@ -362,7 +400,13 @@ export class SceneSimulation {
       character.idleUntilTick = tick + this.rng.int(1, 4);
     }
     this.state.lastPairTalk[pairKey(conversation.participants[0], conversation.participants[1])] = tick;
-    events.push({ type: 'conversationEnded', conversationId: conversation.id, participants: conversation.participants, reason, tick });
+    events.push({
+      type: 'conversationEnded',
+      conversationId: conversation.id,
+      participants: conversation.participants,
+      reason,
+      tick,
+    });
   }
 
   /** Ends every open conversation, as when a scene is paused. */
@@ -424,7 +468,13 @@ export class SceneSimulation {
       self.action = 'talking';
       self.direction = facing(self.x, self.y, other.x, other.y, self.direction);
     }
-    events.push({ type: 'conversationStarted', conversationId: id, participants: [...conversation.participants], place: conversation.place, tick });
+    events.push({
+      type: 'conversationStarted',
+      conversationId: id,
+      participants: [...conversation.participants],
+      place: conversation.place,
+      tick,
+    });
     this.requestLine(conversation, initiator.id, now, events, 0);
   }
 
@@ -473,7 +523,10 @@ export class SceneSimulation {
       return;
     }
     // Characters drift home more often than anywhere else.
-    const place = c.home && c.home !== here && this.world.places.has(c.home) && this.rng.chance(0.25) ? c.home : this.rng.pick(options);
+    const place =
+      c.home && c.home !== here && this.world.places.has(c.home) && this.rng.chance(0.25)
+        ? c.home
+        : this.rng.pick(options);
     const [px, py] = this.world.places.get(place)!;
     const target = this.freeTileNear(px, py, c.id);
     const path = findPath(this.world, [c.x, c.y], target);
@@ -503,7 +556,8 @@ export class SceneSimulation {
 
   /** The place's tile, or a walkable neighbour when someone already stands there. */
   private freeTileNear(x: number, y: number, selfId: string): [number, number] {
-    const taken = (tx: number, ty: number) => this.state.characters.some((o) => o.id !== selfId && o.x === tx && o.y === ty);
+    const taken = (tx: number, ty: number) =>
+      this.state.characters.some((o) => o.id !== selfId && o.x === tx && o.y === ty);
     if (!taken(x, y)) return [x, y];
     for (let r = 1; r <= 2; r++) {
       for (let dy = -r; dy <= r; dy++) {

@@ -194,7 +194,13 @@ export type SimInput =
   | { type: 'llmAvailability'; available: boolean };
 
 export type SimEvent =
-  | { type: 'conversationStarted'; conversationId: string; participants: [string, string]; place: string | null; tick: number }
+  | {
+      type: 'conversationStarted';
+      conversationId: string;
+      participants: [string, string];
+      place: string | null;
+      tick: number;
+    }
   | {
       type: 'lineRequested';
       opId: string;
@@ -219,7 +225,13 @@ export type SimEvent =
       meta: Record<string, unknown> | null;
     }
   | { type: 'typing'; conversationId: string; characterId: string }
-  | { type: 'conversationEnded'; conversationId: string; participants: [string, string]; reason: EndReason; tick: number }
+  | {
+      type: 'conversationEnded';
+      conversationId: string;
+      participants: [string, string];
+      reason: EndReason;
+      tick: number;
+    }
   | { type: 'opDropped'; opId: string; reason: 'stale' | 'timeout' | 'failed' }
   | { type: 'inputRejected'; input: SimInput['type']; reason: string }
   /** The token budget was spent (`exhausted: true`) or freed again by the sliding window. */

@@ -79,7 +79,10 @@ export class World {
  * Every problem with a map, each naming its field: rectangular rows, known tiles, places
  * inside the map on walkable tiles. Used by the scene loader and the scenes API alike.
  */
-export function validateMap(spec: Pick<SceneSpec, 'map' | 'places'>, cast: { id: string; x: number; y: number }[] = []): MapValidationError[] {
+export function validateMap(
+  spec: Pick<SceneSpec, 'map' | 'places'>,
+  cast: { id: string; x: number; y: number }[] = [],
+): MapValidationError[] {
   const problems: MapValidationError[] = [];
   const { map, places } = spec;
   if (!Array.isArray(map) || map.length === 0) {
@@ -89,29 +92,46 @@ export function validateMap(spec: Pick<SceneSpec, 'map' | 'places'>, cast: { id:
   if (width === 0) return [new MapValidationError('map[0]', 'rows must be non-empty strings')];
   map.forEach((row, y) => {
     if (typeof row !== 'string' || row.length !== width) {
-      problems.push(new MapValidationError(`map[${y}]`, `every row must be ${width} tiles wide (the map must be rectangular)`));
+      problems.push(
+        new MapValidationError(`map[${y}]`, `every row must be ${width} tiles wide (the map must be rectangular)`),
+      );
       return;
     }
     for (let x = 0; x < row.length; x++) {
       if (!(row[x] in TILES)) {
-        problems.push(new MapValidationError(`map[${y}]`, `unknown tile '${row[x]}' at column ${x}; known: ${Object.keys(TILES).join(' ')}`));
+        problems.push(
+          new MapValidationError(
+            `map[${y}]`,
+            `unknown tile '${row[x]}' at column ${x}; known: ${Object.keys(TILES).join(' ')}`,
+          ),
+        );
         break;
       }
     }
   });
   if (problems.length > 0) return problems;
   const walk = (x: number, y: number) =>
-    Number.isInteger(x) && Number.isInteger(y) && y >= 0 && y < map.length && x >= 0 && x < width && TILES[map[y][x] as TileChar].walkable;
+    Number.isInteger(x) &&
+    Number.isInteger(y) &&
+    y >= 0 &&
+    y < map.length &&
+    x >= 0 &&
+    x < width &&
+    TILES[map[y][x] as TileChar].walkable;
   for (const [name, point] of Object.entries(places ?? {})) {
     if (!Array.isArray(point) || point.length !== 2) {
       problems.push(new MapValidationError(`places.${name}`, 'must be [x, y]'));
     } else if (!walk(point[0], point[1])) {
-      problems.push(new MapValidationError(`places.${name}`, `[${point[0]}, ${point[1]}] is not a walkable tile inside the map`));
+      problems.push(
+        new MapValidationError(`places.${name}`, `[${point[0]}, ${point[1]}] is not a walkable tile inside the map`),
+      );
     }
   }
   for (const member of cast) {
     if (!walk(member.x, member.y)) {
-      problems.push(new MapValidationError(`cast.${member.id}`, `[${member.x}, ${member.y}] is not a walkable tile inside the map`));
+      problems.push(
+        new MapValidationError(`cast.${member.id}`, `[${member.x}, ${member.y}] is not a walkable tile inside the map`),
+      );
     }
   }
   return problems;

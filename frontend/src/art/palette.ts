@@ -46,7 +46,10 @@ export function rgb(hex: string): Rgb {
 }
 
 export function hex([r, g, b]: Rgb): string {
-  const c = (v: number) => Math.max(0, Math.min(255, Math.round(v))).toString(16).padStart(2, '0');
+  const c = (v: number) =>
+    Math.max(0, Math.min(255, Math.round(v)))
+      .toString(16)
+      .padStart(2, '0');
   return `#${c(r)}${c(g)}${c(b)}`;
 }
 
@@ -118,7 +121,14 @@ export function px(ctx: Ctx, color: string, x: number, y: number, w = 1, h = 1):
  * Draws a pixel template: rows of characters, each a key of `legend` (or '.' for nothing).
  * `flip` mirrors it horizontally.
  */
-export function template(ctx: Ctx, rows: readonly string[], legend: Record<string, string>, dx: number, dy: number, flip = false): void {
+export function template(
+  ctx: Ctx,
+  rows: readonly string[],
+  legend: Record<string, string>,
+  dx: number,
+  dy: number,
+  flip = false,
+): void {
   rows.forEach((row, y) => {
     const w = row.length;
     for (let x = 0; x < w; x++) {

@@ -46,12 +46,7 @@ const BACK_HEAD = mirror([
   '..OCcccc',
 ]);
 
-const FRONT_BODY = mirror([
-  '.OCOcccc',
-  '.OCOcccc',
-  '.OsOCccc',
-  '...OPppp',
-]);
+const FRONT_BODY = mirror(['.OCOcccc', '.OCOcccc', '.OsOCccc', '...OPppp']);
 
 const FRONT_LEGS: Record<number, string[]> = {
   0: ['...OpppOOpppO...', '...OpppOOpppO...', '...ObbbOObbbO...'],
@@ -133,16 +128,46 @@ export function portrait(p: CharacterPalette): HTMLCanvasElement {
 }
 
 const ICONS: Record<string, { rows: string[]; legend: Record<string, string> }> = {
-  happy: { rows: ['.rr.rr.', 'rwrrrrr', 'rrrrrrr', 'rrrrrrr', '.rrrrr.', '..rrr..', '...r...'], legend: { r: C.red, w: C.white } },
-  excited: { rows: ['...y...', '...y...', '..yay..', 'yyaaayy', '..yay..', '...y...', '...y...'], legend: { y: C.yellow, a: C.amber } },
-  curious: { rows: ['..ccc..', '.cc.cc.', '....cc.', '...cc..', '...c...', '.......', '...c...'], legend: { c: C.cyan } },
-  thoughtful: { rows: ['.......', '.wwwww.', 'wwwwwww', 'wgwgwgw', 'wwwwwww', '.wwwww.', 'w......'], legend: { w: C.white, g: C.slate } },
-  amused: { rows: ['..mmmmm', '..m...m', '..m...m', '..m...m', 'mmm.mmm', 'mmm.mmm', '.......'], legend: { m: C.rose } },
-  calm: { rows: ['....lll', '..lllll', '.lllgll', '.llgll.', '.lgll..', '.g.....', 'g......'], legend: { l: C.leaf, g: C.forest } },
-  worried: { rows: ['...c...', '...c...', '..ccc..', '.ccccc.', '.wcccc.', '.ccccc.', '..ccc..'], legend: { c: C.cyan, w: C.white } },
-  sad: { rows: ['.ggg...', 'ggggggg', 'ggggggg', '.......', '.b..b..', '...b..b', '.b.....'], legend: { g: C.stone, b: C.blue } },
-  annoyed: { rows: ['..r.r..', '..r.r..', 'rr...rr', '.......', 'rr...rr', '..r.r..', '..r.r..'], legend: { r: C.red } },
-  surprised: { rows: ['...aa..', '...aa..', '...aa..', '...aa..', '.......', '...aa..', '.......'], legend: { a: C.amber } },
+  happy: {
+    rows: ['.rr.rr.', 'rwrrrrr', 'rrrrrrr', 'rrrrrrr', '.rrrrr.', '..rrr..', '...r...'],
+    legend: { r: C.red, w: C.white },
+  },
+  excited: {
+    rows: ['...y...', '...y...', '..yay..', 'yyaaayy', '..yay..', '...y...', '...y...'],
+    legend: { y: C.yellow, a: C.amber },
+  },
+  curious: {
+    rows: ['..ccc..', '.cc.cc.', '....cc.', '...cc..', '...c...', '.......', '...c...'],
+    legend: { c: C.cyan },
+  },
+  thoughtful: {
+    rows: ['.......', '.wwwww.', 'wwwwwww', 'wgwgwgw', 'wwwwwww', '.wwwww.', 'w......'],
+    legend: { w: C.white, g: C.slate },
+  },
+  amused: {
+    rows: ['..mmmmm', '..m...m', '..m...m', '..m...m', 'mmm.mmm', 'mmm.mmm', '.......'],
+    legend: { m: C.rose },
+  },
+  calm: {
+    rows: ['....lll', '..lllll', '.lllgll', '.llgll.', '.lgll..', '.g.....', 'g......'],
+    legend: { l: C.leaf, g: C.forest },
+  },
+  worried: {
+    rows: ['...c...', '...c...', '..ccc..', '.ccccc.', '.wcccc.', '.ccccc.', '..ccc..'],
+    legend: { c: C.cyan, w: C.white },
+  },
+  sad: {
+    rows: ['.ggg...', 'ggggggg', 'ggggggg', '.......', '.b..b..', '...b..b', '.b.....'],
+    legend: { g: C.stone, b: C.blue },
+  },
+  annoyed: {
+    rows: ['..r.r..', '..r.r..', 'rr...rr', '.......', 'rr...rr', '..r.r..', '..r.r..'],
+    legend: { r: C.red },
+  },
+  surprised: {
+    rows: ['...aa..', '...aa..', '...aa..', '...aa..', '.......', '...aa..', '.......'],
+    legend: { a: C.amber },
+  },
 };
 
 export const MOODS = Object.keys(ICONS);
@@ -156,7 +181,8 @@ export function moodIconUrl(mood: string): string {
   if (cached) return cached;
   const { rows, legend } = ICONS[key];
   const { canvas: el, ctx } = canvas(9, 9);
-  const filled = (x: number, y: number) => x >= 0 && y >= 0 && y < rows.length && x < rows[y].length && rows[y][x] !== '.';
+  const filled = (x: number, y: number) =>
+    x >= 0 && y >= 0 && y < rows.length && x < rows[y].length && rows[y][x] !== '.';
   for (let y = -1; y <= rows.length; y++) {
     for (let x = -1; x <= 7; x++) {
       if (filled(x, y)) continue;

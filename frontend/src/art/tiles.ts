@@ -43,21 +43,33 @@ export function analyseMap(map: readonly string[]): MapInfo {
     stack.push([x + 1, y], [x - 1, y], [x, y + 1], [x, y - 1]);
   }
   const props: Prop[] = [];
-  rows.forEach((row, y) => [...row].forEach((c, x) => {
-    if (c === 'T') props.push({ kind: 'tree', x, y });
-    if (c === 'o') props.push({ kind: 'well', x, y });
-  }));
+  rows.forEach((row, y) =>
+    [...row].forEach((c, x) => {
+      if (c === 'T') props.push({ kind: 'tree', x, y });
+      if (c === 'o') props.push({ kind: 'well', x, y });
+    }),
+  );
   return { rows, width, height, indoor, props };
 }
 
-const at = (m: MapInfo, x: number, y: number): string => (x < 0 || y < 0 || x >= m.width || y >= m.height ? '' : m.rows[y][x]);
+const at = (m: MapInfo, x: number, y: number): string =>
+  x < 0 || y < 0 || x >= m.width || y >= m.height ? '' : m.rows[y][x];
 
 /** The ground under an object or an unknown tile: the commonest walkable neighbour. */
 function groundOf(m: MapInfo, x: number, y: number): string {
   const c = at(m, x, y);
   if (WALKABLE_GROUND.has(c)) return c === '*' ? ',' : c;
   const counts = new Map<string, number>();
-  for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [-1, -1], [1, -1], [-1, 1]]) {
+  for (const [dx, dy] of [
+    [1, 0],
+    [-1, 0],
+    [0, 1],
+    [0, -1],
+    [1, 1],
+    [-1, -1],
+    [1, -1],
+    [-1, 1],
+  ]) {
     let n = at(m, x + dx, y + dy);
     if (n === '*') n = ',';
     if (WALKABLE_GROUND.has(n)) counts.set(n, (counts.get(n) ?? 0) + 1);
@@ -143,7 +155,8 @@ function planks(ctx: Ctx, ox: number, oy: number, x: number, y: number): void {
     px(ctx, mix(C.wood, C.tan, 0.3), ox, oy + row * 4, TILE, 1);
     const joint = Math.floor(noise(x, y * 4 + row, 5) * 14) + 1;
     px(ctx, mix(C.wood, C.bark, 0.6), ox + joint, oy + row * 4, 1, 3);
-    if (noise(x, y * 4 + row, 6) < 0.5) px(ctx, mix(C.wood, C.bark, 0.3), ox + ((joint + 7) % 15), oy + row * 4 + 1, 2, 1);
+    if (noise(x, y * 4 + row, 6) < 0.5)
+      px(ctx, mix(C.wood, C.bark, 0.3), ox + ((joint + 7) % 15), oy + row * 4 + 1, 2, 1);
   }
 }
 
@@ -204,7 +217,8 @@ function water(ctx: Ctx, m: MapInfo, ox: number, oy: number, x: number, y: numbe
     return c === '~' || c === '';
   };
   // Deeper in the middle of a pool.
-  if (isWater(0, -1) && isWater(0, 1) && isWater(-1, 0) && isWater(1, 0)) px(ctx, mix(C.blue, C.navy, 0.45), ox + 2, oy + 2, 12, 12);
+  if (isWater(0, -1) && isWater(0, 1) && isWater(-1, 0) && isWater(1, 0))
+    px(ctx, mix(C.blue, C.navy, 0.45), ox + 2, oy + 2, 12, 12);
   for (let i = 0; i < 3; i++) {
     const wx = Math.floor(noise(x, y, 40 + i + frame * 3) * 11) + 2;
     const wy = Math.floor(noise(x, y, 45 + i + frame * 3) * 11) + 2;
@@ -214,10 +228,24 @@ function water(ctx: Ctx, m: MapInfo, ox: number, oy: number, x: number, y: numbe
   const rim = C.stone;
   const lit = C.mist;
   const dark = C.slate;
-  if (!isWater(0, -1)) { px(ctx, rim, ox, oy, TILE, 3); px(ctx, lit, ox, oy, TILE, 1); px(ctx, dark, ox, oy + 3, TILE, 1); }
-  if (!isWater(0, 1)) { px(ctx, rim, ox, oy + TILE - 3, TILE, 3); px(ctx, lit, ox, oy + TILE - 3, TILE, 1); }
-  if (!isWater(-1, 0)) { px(ctx, rim, ox, oy, 3, TILE); px(ctx, lit, ox, oy, 1, TILE); px(ctx, dark, ox + 3, oy + (isWater(0, -1) ? 0 : 4), 1, TILE - (isWater(0, -1) ? 0 : 4)); }
-  if (!isWater(1, 0)) { px(ctx, rim, ox + TILE - 3, oy, 3, TILE); px(ctx, dark, ox + TILE - 1, oy, 1, TILE); }
+  if (!isWater(0, -1)) {
+    px(ctx, rim, ox, oy, TILE, 3);
+    px(ctx, lit, ox, oy, TILE, 1);
+    px(ctx, dark, ox, oy + 3, TILE, 1);
+  }
+  if (!isWater(0, 1)) {
+    px(ctx, rim, ox, oy + TILE - 3, TILE, 3);
+    px(ctx, lit, ox, oy + TILE - 3, TILE, 1);
+  }
+  if (!isWater(-1, 0)) {
+    px(ctx, rim, ox, oy, 3, TILE);
+    px(ctx, lit, ox, oy, 1, TILE);
+    px(ctx, dark, ox + 3, oy + (isWater(0, -1) ? 0 : 4), 1, TILE - (isWater(0, -1) ? 0 : 4));
+  }
+  if (!isWater(1, 0)) {
+    px(ctx, rim, ox + TILE - 3, oy, 3, TILE);
+    px(ctx, dark, ox + TILE - 1, oy, 1, TILE);
+  }
   // Inner corners.
   if (isWater(0, -1) && isWater(-1, 0) && !isWater(-1, -1)) px(ctx, rim, ox, oy, 3, 3);
   if (isWater(0, -1) && isWater(1, 0) && !isWater(1, -1)) px(ctx, rim, ox + TILE - 3, oy, 3, 3);
@@ -239,8 +267,13 @@ function table(ctx: Ctx, m: MapInfo, ox: number, oy: number, x: number, y: numbe
   if (!right) px(ctx, C.umber, ox + 12, oy + 12, 2, 3);
   // Something on the table now and then: a cup or a plate.
   const r = noise(x, y, 17);
-  if (r < 0.35) { px(ctx, C.white, ox + 6, oy + 5, 3, 3); px(ctx, C.bark, ox + 7, oy + 6); }
-  else if (r < 0.55) { px(ctx, C.mist, ox + 5, oy + 5, 5, 3); px(ctx, C.amber, ox + 6, oy + 6, 3, 1); }
+  if (r < 0.35) {
+    px(ctx, C.white, ox + 6, oy + 5, 3, 3);
+    px(ctx, C.bark, ox + 7, oy + 6);
+  } else if (r < 0.55) {
+    px(ctx, C.mist, ox + 5, oy + 5, 5, 3);
+    px(ctx, C.amber, ox + 6, oy + 6, 3, 1);
+  }
 }
 
 function chair(ctx: Ctx, ox: number, oy: number): void {
@@ -298,7 +331,10 @@ function tree(ctx: Ctx, seed: number): void {
   // A lumpy round canopy, lit from the upper left, with ordered dithering between tones.
   const cx = w / 2 - 0.5;
   const cy = 9;
-  const bayer = [[0, 2], [3, 1]];
+  const bayer = [
+    [0, 2],
+    [3, 1],
+  ];
   const lumps = 5 + (seed % 3);
   const phase = (seed % 100) / 15;
   const inside = (x: number, y: number) => {
@@ -312,7 +348,10 @@ function tree(ctx: Ctx, seed: number): void {
     for (let x = 0; x < w; x++) {
       if (!inside(x, y)) continue;
       const edge = !inside(x - 1, y) || !inside(x + 1, y) || !inside(x, y - 1) || !inside(x, y + 1);
-      if (edge) { px(ctx, C.pine, x, y); continue; }
+      if (edge) {
+        px(ctx, C.pine, x, y);
+        continue;
+      }
       const dx = (x - cx) / 9;
       const dy = (y - cy) / 9;
       const light = -dx * 0.55 - dy * 0.7 + 0.25 + (noise(x, y, seed) - 0.5) * 0.35;
@@ -320,7 +359,9 @@ function tree(ctx: Ctx, seed: number): void {
       px(ctx, tones[level > 0.75 ? 0 : level > 0.45 ? 1 : level > 0.05 ? 2 : 3], x, y);
     }
   }
-  if (seed % 4 === 0) for (let i = 0; i < 3; i++) px(ctx, seed % 8 === 0 ? C.red : C.white, 5 + ((seed >> (i + 2)) % 10), 4 + ((seed >> (i + 5)) % 9));
+  if (seed % 4 === 0)
+    for (let i = 0; i < 3; i++)
+      px(ctx, seed % 8 === 0 ? C.red : C.white, 5 + ((seed >> (i + 2)) % 10), 4 + ((seed >> (i + 5)) % 9));
 }
 
 function well(ctx: Ctx): void {
@@ -378,4 +419,3 @@ export function paintMap(m: MapInfo): HTMLCanvasElement {
   }
   return el;
 }
-

@@ -1,5 +1,10 @@
 import './author.css';
-import { SPRITE_HEIGHT, SPRITE_WIDTH, spritePixel, type SpritePalette } from '../../../backend/src/characters/sprite-pattern';
+import {
+  SPRITE_HEIGHT,
+  SPRITE_WIDTH,
+  spritePixel,
+  type SpritePalette,
+} from '../../../backend/src/characters/sprite-pattern';
 import type { CharacterData } from '../../../backend/src/contract/events';
 import { lineDiff } from './diff';
 
@@ -46,7 +51,11 @@ class HttpError extends Error {
   }
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { text?: string; className?: string; testid?: string } = {}, ...children: (Node | null)[]): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: { text?: string; className?: string; testid?: string } = {},
+  ...children: (Node | null)[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (props.text !== undefined) node.textContent = props.text;
   if (props.className) node.className = props.className;
@@ -73,7 +82,10 @@ export function mountAuthor(root: HTMLElement): void {
   root.classList.add('author');
   let token = localStorage.getItem(TOKEN_KEY);
 
-  async function api<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<{ data: T; etag: string | null }> {
+  async function api<T>(
+    path: string,
+    init: RequestInit & { json?: unknown } = {},
+  ): Promise<{ data: T; etag: string | null }> {
     const headers = new Headers(init.headers);
     if (token) headers.set('authorization', `Bearer ${token}`);
     let body = init.body;
@@ -96,12 +108,21 @@ export function mountAuthor(root: HTMLElement): void {
 
   // ---- token gate --------------------------------------------------------------------------
 
-  function showGate(message = 'Author tools need the author token (printed when the server first started, and kept in data/author-token).'): void {
+  function showGate(
+    message = 'Author tools need the author token (printed when the server first started, and kept in data/author-token).',
+  ): void {
     const input = el('input', { testid: 'token-input' });
     input.type = 'password';
     input.autocomplete = 'off';
     input.placeholder = 'author token';
-    const form = el('form', { className: 'gate' }, el('h1', { text: 'PixelTales · Author' }), el('p', { text: message }), input, el('button', { text: 'Use token', testid: 'token-submit' }));
+    const form = el(
+      'form',
+      { className: 'gate' },
+      el('h1', { text: 'PixelTales · Author' }),
+      el('p', { text: message }),
+      input,
+      el('button', { text: 'Use token', testid: 'token-submit' }),
+    );
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       if (!input.value.trim()) return;
@@ -132,11 +153,16 @@ export function mountAuthor(root: HTMLElement): void {
     importInput.type = 'file';
     importInput.accept = '.json,.png,application/json,image/png';
     importInput.addEventListener('change', () => void importCard(importInput));
-    const logout = button('Forget token', 'forget-token', () => {
-      localStorage.removeItem(TOKEN_KEY);
-      token = null;
-      showGate();
-    }, 'quiet');
+    const logout = button(
+      'Forget token',
+      'forget-token',
+      () => {
+        localStorage.removeItem(TOKEN_KEY);
+        token = null;
+        showGate();
+      },
+      'quiet',
+    );
     const side = el(
       'aside',
       { className: 'author-side' },
@@ -148,7 +174,16 @@ export function mountAuthor(root: HTMLElement): void {
       sceneList,
       logout,
     );
-    root.replaceChildren(el('header', { className: 'author-header' }, el('h1', { text: 'PixelTales · Author' }), el('a', { text: '← scenes', className: 'quiet' })), status, el('div', { className: 'author-main' }, side, editor));
+    root.replaceChildren(
+      el(
+        'header',
+        { className: 'author-header' },
+        el('h1', { text: 'PixelTales · Author' }),
+        el('a', { text: '← scenes', className: 'quiet' }),
+      ),
+      status,
+      el('div', { className: 'author-main' }, side, editor),
+    );
     (root.querySelector('header a') as HTMLAnchorElement).href = '/';
     try {
       await api('/character-problems');
@@ -166,7 +201,11 @@ export function mountAuthor(root: HTMLElement): void {
     ]);
     characterList.replaceChildren(
       ...characters.map((c) => {
-        const item = el('li', {}, button(c.name, `character-${c.id}`, () => openCharacter(c.id), c.id === selected ? 'selected' : ''));
+        const item = el(
+          'li',
+          {},
+          button(c.name, `character-${c.id}`, () => openCharacter(c.id), c.id === selected ? 'selected' : ''),
+        );
         return item;
       }),
       ...problems.map((p) => el('li', { className: 'problem', text: p.message, testid: 'file-problem' })),
@@ -179,14 +218,21 @@ export function mountAuthor(root: HTMLElement): void {
       ...scenes.map((s) => {
         const toggle = button(s.status === 'running' ? 'Pause' : 'Resume', `scene-toggle-${s.id}`, async () => {
           try {
-            await api(`/scenes/${encodeURIComponent(s.id)}/${s.status === 'running' ? 'pause' : 'resume'}`, { method: 'POST' });
+            await api(`/scenes/${encodeURIComponent(s.id)}/${s.status === 'running' ? 'pause' : 'resume'}`, {
+              method: 'POST',
+            });
             say(`${s.name} ${s.status === 'running' ? 'paused' : 'resumed'}.`);
           } catch (error) {
             say((error as Error).message, 'error');
           }
           await refreshScenes();
         });
-        return el('li', { testid: `scene-${s.id}` }, el('span', { text: `${s.name} · ${s.status} · ${s.characterCount} characters` }), toggle);
+        return el(
+          'li',
+          { testid: `scene-${s.id}` },
+          el('span', { text: `${s.name} · ${s.status} · ${s.characterCount} characters` }),
+          toggle,
+        );
       }),
     );
   }
@@ -264,7 +310,8 @@ export function mountAuthor(root: HTMLElement): void {
     const canvas = el('canvas', { className: 'sprite-preview', testid: 'sprite-preview' });
     canvas.width = SPRITE_WIDTH * SPRITE_SCALE;
     canvas.height = SPRITE_HEIGHT * SPRITE_SCALE;
-    const palette = (): SpritePalette => Object.fromEntries(colours.map(({ part, input }) => [part, input.value])) as unknown as SpritePalette;
+    const palette = (): SpritePalette =>
+      Object.fromEntries(colours.map(({ part, input }) => [part, input.value])) as unknown as SpritePalette;
     const drawSprite = () => {
       const ctx = canvas.getContext('2d');
       if (!ctx) return;
@@ -288,7 +335,13 @@ export function mountAuthor(root: HTMLElement): void {
     model.placeholder = 'default (LLM_MODEL)';
     const temperature = textInput('temperature', character.temperature === null ? '' : String(character.temperature));
     temperature.inputMode = 'decimal';
-    const relationships = textArea('relationships', Object.entries(character.relationships).map(([k, v]) => `${k}: ${v}`).join('\n'), 3);
+    const relationships = textArea(
+      'relationships',
+      Object.entries(character.relationships)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n'),
+      3,
+    );
     const persona = textArea('persona', character.persona, 14);
 
     const form = el('form', { className: 'character-form', testid: 'character-form' });
@@ -323,12 +376,18 @@ export function mountAuthor(root: HTMLElement): void {
     };
     /** Puts each server message beside the field it names ("sprite.shirt: …" or "name must be …"). */
     const showErrors = (error: HttpError) => {
-      const messages = error.body ? (Array.isArray(error.body.message) ? error.body.message : [error.body.message]) : [error.message];
+      const messages = error.body
+        ? Array.isArray(error.body.message)
+          ? error.body.message
+          : [error.body.message]
+        : [error.message];
       let unplaced: string[] = [];
       for (const message of messages) {
         const named = error.body?.field ?? /^([A-Za-z_][\w.[\]-]*)(?::| )/.exec(message)?.[1] ?? '';
         const candidates = [named, named.split('.').slice(0, 2).join('.'), named.split(/[.[]/)[0]];
-        const span = candidates.map((c) => form.querySelector<HTMLElement>(`[data-testid="error-${CSS.escape(c)}"]`)).find(Boolean);
+        const span = candidates
+          .map((c) => form.querySelector<HTMLElement>(`[data-testid="error-${CSS.escape(c)}"]`))
+          .find(Boolean);
         if (span) {
           span.textContent = message;
           span.closest('.field, label')?.classList.add('has-error');
@@ -339,10 +398,19 @@ export function mountAuthor(root: HTMLElement): void {
 
     const collect = (): Record<string, unknown> | null => {
       const rel: Record<string, number> = {};
-      for (const line of relationships.value.split('\n').map((l) => l.trim()).filter(Boolean)) {
+      for (const line of relationships.value
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)) {
         const m = /^([^:]+):\s*(-?[\d.]+)$/.exec(line);
         if (!m) {
-          showErrors(new HttpError(400, { statusCode: 400, message: [`relationships: "${line}" is not "id: number"`], field: 'relationships' }));
+          showErrors(
+            new HttpError(400, {
+              statusCode: 400,
+              message: [`relationships: "${line}" is not "id: number"`],
+              field: 'relationships',
+            }),
+          );
           return null;
         }
         rel[m[1].trim()] = Number(m[2]);
@@ -354,7 +422,10 @@ export function mountAuthor(root: HTMLElement): void {
         traits: list(traits.value),
         home: home.value.trim() || undefined,
         topics: list(topics.value),
-        voice: voice.value.split('\n').map((l) => l.trim()).filter(Boolean),
+        voice: voice.value
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
         model: model.value.trim() || undefined,
         temperature: t === '' ? undefined : Number.isFinite(Number(t)) ? Number(t) : t,
         relationships: rel,
@@ -370,14 +441,22 @@ export function mountAuthor(root: HTMLElement): void {
       try {
         const { data, etag: next } = isNew
           ? await api<Character>('/characters', { method: 'POST', json: { id: id.value.trim(), ...body } })
-          : await api<Character>(`/characters/${encodeURIComponent(character.id)}`, { method: 'PUT', json: body, headers: currentEtag ? { 'if-match': currentEtag } : {} });
+          : await api<Character>(`/characters/${encodeURIComponent(character.id)}`, {
+              method: 'PUT',
+              json: body,
+              headers: currentEtag ? { 'if-match': currentEtag } : {},
+            });
         currentEtag = next;
         say(`Saved ${data.name}: live at the next turn.`);
         renderEditor(next, data);
         await refreshCharacters(data.id);
       } catch (error) {
         if (!(error instanceof HttpError)) return say((error as Error).message, 'error');
-        if (error.status === 409) say('Not saved: this character changed elsewhere (in the file or another tab). Reload it to see the change.', 'error');
+        if (error.status === 409)
+          say(
+            'Not saved: this character changed elsewhere (in the file or another tab). Reload it to see the change.',
+            'error',
+          );
         else if (error.status !== 401) showErrors(error);
       }
     };
@@ -399,13 +478,27 @@ export function mountAuthor(root: HTMLElement): void {
       previewOut.replaceChildren(el('p', { text: 'Asking the model…', className: 'quiet' }));
       const previewId = isNew ? id.value.trim() || 'draft' : character.id;
       try {
-        const { data } = await api<{ text: string; emotion: string; action: string | null; usage: { promptTokens: number; completionTokens: number }; latencyMs: number; model: string }>(
-          `/characters/${encodeURIComponent(previewId)}/preview`,
-          { method: 'POST', json: { draft, ...(partner.value ? { partnerId: partner.value } : {}), ...(situation.value.trim() ? { situation: situation.value.trim() } : {}) } },
-        );
+        const { data } = await api<{
+          text: string;
+          emotion: string;
+          action: string | null;
+          usage: { promptTokens: number; completionTokens: number };
+          latencyMs: number;
+          model: string;
+        }>(`/characters/${encodeURIComponent(previewId)}/preview`, {
+          method: 'POST',
+          json: {
+            draft,
+            ...(partner.value ? { partnerId: partner.value } : {}),
+            ...(situation.value.trim() ? { situation: situation.value.trim() } : {}),
+          },
+        });
         previewOut.replaceChildren(
           el('p', { text: data.text, className: 'preview-line', testid: 'preview-text' }),
-          el('p', { className: 'quiet', text: `${data.emotion}${data.action ? ` · ${data.action}` : ''} · ${data.model} · ${data.usage.promptTokens}+${data.usage.completionTokens} tokens · ${data.latencyMs} ms` }),
+          el('p', {
+            className: 'quiet',
+            text: `${data.emotion}${data.action ? ` · ${data.action}` : ''} · ${data.model} · ${data.usage.promptTokens}+${data.usage.completionTokens} tokens · ${data.latencyMs} ms`,
+          }),
         );
       } catch (error) {
         previewOut.replaceChildren();
@@ -415,9 +508,13 @@ export function mountAuthor(root: HTMLElement): void {
     };
 
     const remove = async () => {
-      if (!confirm(`Delete ${character.name}? The file goes and the character leaves its scenes; its versions stay.`)) return;
+      if (!confirm(`Delete ${character.name}? The file goes and the character leaves its scenes; its versions stay.`))
+        return;
       try {
-        await api(`/characters/${encodeURIComponent(character.id)}`, { method: 'DELETE', headers: currentEtag ? { 'if-match': currentEtag } : {} });
+        await api(`/characters/${encodeURIComponent(character.id)}`, {
+          method: 'DELETE',
+          headers: currentEtag ? { 'if-match': currentEtag } : {},
+        });
         say(`Deleted ${character.name}.`);
         editor.replaceChildren();
         await refreshCharacters();
@@ -429,7 +526,8 @@ export function mountAuthor(root: HTMLElement): void {
     const download = async (path: string, filename: string) => {
       try {
         const { data } = await api<Blob | object>(path);
-        const blob = data instanceof Blob ? data : new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' });
+        const blob =
+          data instanceof Blob ? data : new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' });
         const a = el('a');
         a.href = URL.createObjectURL(blob);
         a.download = filename;
@@ -445,12 +543,34 @@ export function mountAuthor(root: HTMLElement): void {
       { className: 'actions' },
       button(isNew ? 'Create' : 'Save', 'save', save, 'primary'),
       isNew ? null : button('Delete', 'delete', remove, 'danger'),
-      isNew ? null : button('Export card JSON', 'export-json', () => download(`/characters/${encodeURIComponent(character.id)}/card`, `${character.id}.card.json`)),
-      isNew ? null : button('Export card PNG', 'export-png', () => download(`/characters/${encodeURIComponent(character.id)}/card.png`, `${character.id}.card.png`)),
+      isNew
+        ? null
+        : button('Export card JSON', 'export-json', () =>
+            download(`/characters/${encodeURIComponent(character.id)}/card`, `${character.id}.card.json`),
+          ),
+      isNew
+        ? null
+        : button('Export card PNG', 'export-png', () =>
+            download(`/characters/${encodeURIComponent(character.id)}/card.png`, `${character.id}.card.png`),
+          ),
     );
-    const previewBox = el('section', { className: 'preview' }, el('h3', { text: 'Try a line' }), situation, partner, button('Preview', 'preview', preview), previewOut);
+    const previewBox = el(
+      'section',
+      { className: 'preview' },
+      el('h3', { text: 'Try a line' }),
+      situation,
+      partner,
+      button('Preview', 'preview', preview),
+      previewOut,
+    );
     const history = el('section', { className: 'history', testid: 'history' }, el('h3', { text: 'Versions' }));
-    editor.replaceChildren(el('h2', { text: isNew ? 'New character' : character.name }), form, actions, previewBox, history);
+    editor.replaceChildren(
+      el('h2', { text: isNew ? 'New character' : character.name }),
+      form,
+      actions,
+      previewBox,
+      history,
+    );
     if (!isNew) void renderHistory(history, character, () => currentEtag);
   }
 
@@ -466,12 +586,21 @@ export function mountAuthor(root: HTMLElement): void {
     const diffBox = el('pre', { className: 'diff', testid: 'diff' });
     const rows = versions.map((v) => {
       const when = new Date(v.createdAt).toLocaleString();
-      const row = el('li', { testid: `version-${v.version}` }, el('span', { text: `v${v.version} · ${v.source} · ${when}${v.current ? ' · live' : ''}` }));
+      const row = el(
+        'li',
+        { testid: `version-${v.version}` },
+        el('span', { text: `v${v.version} · ${v.source} · ${when}${v.current ? ' · live' : ''}` }),
+      );
       row.append(
         button('Diff', `diff-${v.version}`, () => {
           diffBox.replaceChildren(
             el('div', { className: 'diff-title', text: `v${v.version} → live (v${current.version})` }),
-            ...lineDiff(v.content, current.content).map((d) => el('div', { className: `diff-${d.kind}`, text: `${d.kind === 'added' ? '+' : d.kind === 'removed' ? '-' : ' '} ${d.text}` })),
+            ...lineDiff(v.content, current.content).map((d) =>
+              el('div', {
+                className: `diff-${d.kind}`,
+                text: `${d.kind === 'added' ? '+' : d.kind === 'removed' ? '-' : ' '} ${d.text}`,
+              }),
+            ),
           );
         }),
       );
@@ -480,11 +609,19 @@ export function mountAuthor(root: HTMLElement): void {
           button('Restore', `restore-${v.version}`, async () => {
             try {
               const tag = etag();
-              const { data, etag: next } = await api<Character>(`/characters/${encodeURIComponent(character.id)}/versions/${v.version}/restore`, { method: 'POST', headers: tag ? { 'if-match': tag } : {} });
+              const { data, etag: next } = await api<Character>(
+                `/characters/${encodeURIComponent(character.id)}/versions/${v.version}/restore`,
+                { method: 'POST', headers: tag ? { 'if-match': tag } : {} },
+              );
               say(`Restored v${v.version} of ${data.name} (saved as a new version).`);
               renderEditor(next, data);
             } catch (error) {
-              say(error instanceof HttpError && error.status === 409 ? 'Not restored: the character changed elsewhere. Reload it first.' : (error as Error).message, 'error');
+              say(
+                error instanceof HttpError && error.status === 409
+                  ? 'Not restored: the character changed elsewhere. Reload it first.'
+                  : (error as Error).message,
+                'error',
+              );
             }
           }),
         );
@@ -502,7 +639,11 @@ export function mountAuthor(root: HTMLElement): void {
       const isPng = file.type === 'image/png' || file.name.toLowerCase().endsWith('.png');
       let result: { data: Character };
       if (isPng) {
-        result = await api<Character>('/character-cards/png', { method: 'POST', body: file, headers: { 'content-type': 'image/png' } });
+        result = await api<Character>('/character-cards/png', {
+          method: 'POST',
+          body: file,
+          headers: { 'content-type': 'image/png' },
+        });
       } else {
         let json: unknown;
         try {

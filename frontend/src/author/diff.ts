@@ -11,7 +11,10 @@ export function lineDiff(before: string, after: string): DiffLine[] {
   const a = before.replace(/\r\n/g, '\n').split('\n');
   const b = after.replace(/\r\n/g, '\n').split('\n');
   if (a.length * b.length > MAX_DIFF_CELLS) {
-    return [...a.map((text): DiffLine => ({ kind: 'removed', text })), ...b.map((text): DiffLine => ({ kind: 'added', text }))];
+    return [
+      ...a.map((text): DiffLine => ({ kind: 'removed', text })),
+      ...b.map((text): DiffLine => ({ kind: 'added', text })),
+    ];
   }
   // lcs[i][j]: length of the common subsequence of a[i..] and b[j..].
   const lcs: Uint32Array[] = Array.from({ length: a.length + 1 }, () => new Uint32Array(b.length + 1));

@@ -4,10 +4,24 @@
  * lives in the DOM overlay, which this feeds with screen positions after every frame.
  */
 import * as Phaser from 'phaser';
-import type { CharacterAction, CharacterPalette, CharacterPosition, Direction } from '../../../backend/src/contract/events';
+import type {
+  CharacterAction,
+  CharacterPalette,
+  CharacterPosition,
+  Direction,
+} from '../../../backend/src/contract/events';
 import { C, canvas, hashString } from '../art/palette';
 import { characterSheet, DIRECTIONS, FRAMES, SPRITE_H, SPRITE_W } from '../art/sprites';
-import { analyseMap, paintGround, propCanvas, propVariant, PROP_SIZE, TILE, type MapInfo, type Prop } from '../art/tiles';
+import {
+  analyseMap,
+  paintGround,
+  propCanvas,
+  propVariant,
+  PROP_SIZE,
+  TILE,
+  type MapInfo,
+  type Prop,
+} from '../art/tiles';
 import type { StageFrame } from '../live/overlay';
 
 export interface StageCharacter {
@@ -96,7 +110,17 @@ class World extends Phaser.Scene {
     this.textures.addCanvas('shadow', shadow.canvas);
     const ring = canvas(18, 8);
     ring.ctx.fillStyle = C.amber;
-    for (const [x, y, w, h] of [[4, 0, 10, 1], [4, 7, 10, 1], [1, 1, 3, 1], [14, 1, 3, 1], [1, 6, 3, 1], [14, 6, 3, 1], [0, 2, 1, 4], [17, 2, 1, 4]]) ring.ctx.fillRect(x, y, w, h);
+    for (const [x, y, w, h] of [
+      [4, 0, 10, 1],
+      [4, 7, 10, 1],
+      [1, 1, 3, 1],
+      [14, 1, 3, 1],
+      [1, 6, 3, 1],
+      [14, 6, 3, 1],
+      [0, 2, 1, 4],
+      [17, 2, 1, 4],
+    ])
+      ring.ctx.fillRect(x, y, w, h);
     this.textures.addCanvas('ring', ring.canvas);
     this.ring = this.add.image(0, 0, 'ring').setVisible(false);
     this.tweens.add({ targets: this.ring, alpha: 0.35, duration: 600, yoyo: true, repeat: -1 });
@@ -149,7 +173,14 @@ class World extends Phaser.Scene {
     let best: Walker | null = null;
     for (const w of this.walkers.values()) {
       const s = w.sprite;
-      if (p.x >= s.x - 9 && p.x <= s.x + 9 && p.y >= s.y - SPRITE_H - 2 && p.y <= s.y + 3 && (!best || s.depth > best.sprite.depth)) best = w;
+      if (
+        p.x >= s.x - 9 &&
+        p.x <= s.x + 9 &&
+        p.y >= s.y - SPRITE_H - 2 &&
+        p.y <= s.y + 3 &&
+        (!best || s.depth > best.sprite.depth)
+      )
+        best = w;
     }
     return best?.id ?? null;
   }
@@ -173,7 +204,10 @@ class World extends Phaser.Scene {
           paintGround(layer.ctx, map, frame, { x: cx, y: cy, w, h });
           this.textures.addCanvas(`ground-${cx}-${cy}-${frame}`, layer.canvas);
         }
-        const image = this.add.image(cx * TILE, cy * TILE, `ground-${cx}-${cy}-0`).setOrigin(0, 0).setDepth(-10_000);
+        const image = this.add
+          .image(cx * TILE, cy * TILE, `ground-${cx}-${cy}-0`)
+          .setOrigin(0, 0)
+          .setDepth(-10_000);
         image.setData('chunk', `${cx}-${cy}`);
         this.ground.push(image);
       }
@@ -187,7 +221,10 @@ class World extends Phaser.Scene {
     if (!this.textures.exists(key)) this.textures.addCanvas(key, propCanvas(prop));
     const [w, h] = PROP_SIZE[prop.kind];
     const bottom = (prop.y + 1) * TILE;
-    return this.add.image(prop.x * TILE + (TILE - w) / 2, bottom - h, key).setOrigin(0, 0).setDepth(bottom - 1);
+    return this.add
+      .image(prop.x * TILE + (TILE - w) / 2, bottom - h, key)
+      .setOrigin(0, 0)
+      .setDepth(bottom - 1);
   }
 
   private animateWater(): void {
@@ -202,7 +239,8 @@ class World extends Phaser.Scene {
       const texture = this.textures.addCanvas(key, characterSheet(palette));
       if (!texture) return key;
       DIRECTIONS.forEach((dir, row) => {
-        for (let f = 0; f < FRAMES; f++) texture.add(`${dir}-${f}`, 0, f * SPRITE_W, row * SPRITE_H, SPRITE_W, SPRITE_H);
+        for (let f = 0; f < FRAMES; f++)
+          texture.add(`${dir}-${f}`, 0, f * SPRITE_W, row * SPRITE_H, SPRITE_W, SPRITE_H);
       });
     }
     return key;
@@ -222,7 +260,22 @@ class World extends Phaser.Scene {
       if (!w) {
         const sprite = this.add.sprite(0, 0, sheet, `${c.direction}-0`).setOrigin(0.5, 1);
         const shadow = this.add.image(0, 0, 'shadow');
-        w = { id: c.id, sprite, shadow, sheet, x: c.x, y: c.y, path: [], facing: c.direction, serverFacing: c.direction, action: c.action, stride: 0, phase: hashString(c.id) % 1000, emphasis: null, frame: 0 };
+        w = {
+          id: c.id,
+          sprite,
+          shadow,
+          sheet,
+          x: c.x,
+          y: c.y,
+          path: [],
+          facing: c.direction,
+          serverFacing: c.direction,
+          action: c.action,
+          stride: 0,
+          phase: hashString(c.id) % 1000,
+          emphasis: null,
+          frame: 0,
+        };
         this.walkers.set(c.id, w);
       }
       if (w.sheet !== sheet) {
@@ -333,7 +386,10 @@ class World extends Phaser.Scene {
     const focus = auto ? (this.focusPoint() ?? { x: mapW / 2, y: mapH / 2 }) : null;
     this.view.x = axis(this.view.x, viewW, mapW, focus?.x);
     this.view.y = axis(this.view.y, viewH, mapH, focus?.y);
-    this.cameras.main.setScroll(Math.round(this.view.x * this.zoom) / this.zoom, Math.round(this.view.y * this.zoom) / this.zoom);
+    this.cameras.main.setScroll(
+      Math.round(this.view.x * this.zoom) / this.zoom,
+      Math.round(this.view.y * this.zoom) / this.zoom,
+    );
   }
 
   update(time: number, delta: number): void {
@@ -387,7 +443,14 @@ class World extends Phaser.Scene {
       const footX = (w.sprite.x - cam.scrollX) * this.zoom;
       const footY = (w.sprite.y - cam.scrollY) * this.zoom;
       const headY = (w.sprite.y - SPRITE_H - cam.scrollY) * this.zoom;
-      return { id: w.id, headX: footX, headY, footX, footY, onScreen: footX > -20 && footX < width + 20 && footY > 0 && headY < height };
+      return {
+        id: w.id,
+        headX: footX,
+        headY,
+        footX,
+        footY,
+        onScreen: footX > -20 && footX < width + 20 && footY > 0 && headY < height,
+      };
     });
     this.options.onFrame({ width, height, zoom: this.zoom, characters });
   }
@@ -424,8 +487,12 @@ export async function createStage(options: StageOptions): Promise<Stage> {
     setFocus: (ids) => world.setFocus(ids),
     zoomBy: (step) => world.zoomBy(step),
     resetView: () => world.resetView(),
-    info: () => ({ renderer: game.renderer.type === Phaser.WEBGL ? 'webgl' : 'canvas', zoom: world.zoom, width: game.scale.width, height: game.scale.height }),
+    info: () => ({
+      renderer: game.renderer.type === Phaser.WEBGL ? 'webgl' : 'canvas',
+      zoom: world.zoom,
+      width: game.scale.width,
+      height: game.scale.height,
+    }),
     destroy: () => game.destroy(true),
   };
 }
-

@@ -27,7 +27,11 @@ export class SpeechQueues {
   private readonly queues = new Map<string, Speech[]>();
 
   /** Queues a line; `durationMs` defaults to its reading time. */
-  push(line: { lineId: number; characterId: string; text: string; emotion: string }, now: number, durationMs = readingMs(line.text)): void {
+  push(
+    line: { lineId: number; characterId: string; text: string; emotion: string },
+    now: number,
+    durationMs = readingMs(line.text),
+  ): void {
     const queue = this.queues.get(line.characterId) ?? [];
     if (queue.some((s) => s.lineId === line.lineId)) return;
     queue.push({ ...line, durationMs, start: 0, end: 0 });
@@ -127,7 +131,12 @@ function overlapArea(a: Rect, b: Rect): number {
  * over an already placed bubble when any such spot exists. `avoid` are soft obstacles
  * (other characters' heads) that a bubble prefers not to cover.
  */
-export function placeBubbles(view: { w: number; h: number }, items: readonly BubbleInput[], avoid: readonly Rect[] = [], margin = 6): Placement[] {
+export function placeBubbles(
+  view: { w: number; h: number },
+  items: readonly BubbleInput[],
+  avoid: readonly Rect[] = [],
+  margin = 6,
+): Placement[] {
   const BELOW_COST = 110;
   const placed: Placement[] = [];
   for (const item of items) {
@@ -137,7 +146,13 @@ export function placeBubbles(view: { w: number; h: number }, items: readonly Bub
     const idealX = item.headX - w / 2;
     const idealY = item.headY - TAIL - h;
     const belowY = item.footY + TAIL;
-    const xs = new Set<number>([idealX, idealX - w / 2 + 12, idealX + w / 2 - 12, item.headX + 14, item.headX - w - 14]);
+    const xs = new Set<number>([
+      idealX,
+      idealX - w / 2 + 12,
+      idealX + w / 2 - 12,
+      item.headX + 14,
+      item.headX - w - 14,
+    ]);
     const ys = new Set<number>([idealY]);
     // Clear of characters standing near the speaker.
     for (const a of avoid) {
@@ -153,11 +168,13 @@ export function placeBubbles(view: { w: number; h: number }, items: readonly Bub
     }
     ys.add(belowY);
     const candidates: { x: number; y: number; below: boolean }[] = [];
-    for (const y of ys) for (const x of xs) candidates.push({ x: clampX(x), y: clampY(y), below: clampY(y) > item.headY - TAIL - h / 2 });
+    for (const y of ys)
+      for (const x of xs) candidates.push({ x: clampX(x), y: clampY(y), below: clampY(y) > item.headY - TAIL - h / 2 });
     if (item.prev) candidates.unshift({ x: clampX(item.prev.x), y: clampY(item.prev.y), below: item.prev.below });
     const cost = (c: { x: number; y: number; below: boolean }) => {
       const rect = { x: c.x, y: c.y, w, h };
-      let score = Math.abs(c.x - idealX) * 0.4 + Math.abs(c.y - (c.below ? belowY : idealY)) + (c.below ? BELOW_COST : 0);
+      let score =
+        Math.abs(c.x - idealX) * 0.4 + Math.abs(c.y - (c.below ? belowY : idealY)) + (c.below ? BELOW_COST : 0);
       // The speaker's own tail must not have to cross the bubble.
       if (!c.below && c.y + h > item.headY) score += 400;
       for (const a of avoid) if (overlaps(rect, a)) score += 80;
@@ -186,7 +203,18 @@ export function placeBubbles(view: { w: number; h: number }, items: readonly Bub
     const tipX = Math.round(Math.max(margin, Math.min(view.w - margin, item.headX)));
     const tipY = Math.round(below ? Math.min(view.h - margin, item.footY) : Math.max(margin, item.headY - 1));
     const baseX = Math.round(Math.max(spot.x + 10, Math.min(spot.x + w - 10, tipX)));
-    placed.push({ key: item.key, x: spot.x, y: spot.y, w, h, below, baseX, baseY: below ? spot.y : spot.y + h, tipX, tipY });
+    placed.push({
+      key: item.key,
+      x: spot.x,
+      y: spot.y,
+      w,
+      h,
+      below,
+      baseX,
+      baseY: below ? spot.y : spot.y + h,
+      tipX,
+      tipY,
+    });
   }
   return placed;
 }

@@ -52,7 +52,14 @@ export class CharacterCard {
     mood.append(moodIcon(c.mood), document.createTextNode(c.mood));
     const action = el('dd', 'card-action', ACTIONS[c.action] ?? c.action);
     const talking = el('dd', 'card-partners', partners.length ? partners.join(', ') : 'Nobody right now');
-    facts.append(el('dt', undefined, 'Mood'), mood, el('dt', undefined, 'Doing'), action, el('dt', undefined, 'Talking with'), talking);
+    facts.append(
+      el('dt', undefined, 'Mood'),
+      mood,
+      el('dt', undefined, 'Doing'),
+      action,
+      el('dt', undefined, 'Talking with'),
+      talking,
+    );
     this.root.replaceChildren(head, traits, facts);
   }
 

@@ -66,7 +66,10 @@ export class Overlay {
   readonly speech = new SpeechQueues();
   private readonly thinking = new Set<string>();
   private readonly characters = new Map<string, OverlayCharacter>();
-  private readonly labels = new Map<string, { el: HTMLDivElement; icon: HTMLImageElement; name: HTMLSpanElement; w: number; h: number }>();
+  private readonly labels = new Map<
+    string,
+    { el: HTMLDivElement; icon: HTMLImageElement; name: HTMLSpanElement; w: number; h: number }
+  >();
   private readonly bubbles = new Map<string, BubbleView>();
   private placements: Placement[] = [];
   private visible: VisibleBubble[] = [];
@@ -80,7 +83,11 @@ export class Overlay {
 
   setCharacters(list: OverlayCharacter[]): void {
     const ids = new Set(list.map((c) => c.id));
-    for (const [id, label] of this.labels) if (!ids.has(id)) { label.el.remove(); this.labels.delete(id); }
+    for (const [id, label] of this.labels)
+      if (!ids.has(id)) {
+        label.el.remove();
+        this.labels.delete(id);
+      }
     for (const c of list) {
       this.characters.set(c.id, c);
       let label = this.labels.get(c.id);
@@ -145,7 +152,18 @@ export class Overlay {
     tail.append(polygon, lines);
     this.root.append(node, tail);
     // Measured once: its size does not change while it is up.
-    const view: BubbleView = { key, el: node, tail, polygon, lines, w: node.offsetWidth, h: node.offsetHeight, lineId, characterId, text };
+    const view: BubbleView = {
+      key,
+      el: node,
+      tail,
+      polygon,
+      lines,
+      w: node.offsetWidth,
+      h: node.offsetHeight,
+      lineId,
+      characterId,
+      text,
+    };
     this.bubbles.set(key, view);
     return view;
   }
@@ -162,7 +180,14 @@ export class Overlay {
     // Name labels under the feet; beside or above them when that would cover someone.
     const labelRects: Rect[] = [];
     const labelById = new Map<string, Rect>();
-    const bodies = new Map(frame.characters.filter((c) => c.onScreen).map((c) => [c.id, { x: c.footX - 7 * frame.zoom, y: c.headY + 2, w: 14 * frame.zoom, h: c.footY - c.headY - 2 }]));
+    const bodies = new Map(
+      frame.characters
+        .filter((c) => c.onScreen)
+        .map((c) => [
+          c.id,
+          { x: c.footX - 7 * frame.zoom, y: c.headY + 2, w: 14 * frame.zoom, h: c.footY - c.headY - 2 },
+        ]),
+    );
     const sorted = [...frame.characters].sort((a, b) => a.footY - b.footY);
     for (const c of sorted) {
       const label = this.labels.get(c.id);
@@ -195,8 +220,12 @@ export class Overlay {
 
     // Bubbles: what is being said, and who is thinking (unless they are already speaking).
     const wanted: { key: string; characterId: string; lineId: number | null; text: string }[] = [];
-    for (const s of this.speech.current(now)) if (byId.has(s.characterId)) wanted.push({ key: `line:${s.lineId}`, characterId: s.characterId, lineId: s.lineId, text: s.text });
-    for (const id of this.thinking) if (byId.has(id) && !this.speech.speaking(id)) wanted.push({ key: `think:${id}`, characterId: id, lineId: null, text: '' });
+    for (const s of this.speech.current(now))
+      if (byId.has(s.characterId))
+        wanted.push({ key: `line:${s.lineId}`, characterId: s.characterId, lineId: s.lineId, text: s.text });
+    for (const id of this.thinking)
+      if (byId.has(id) && !this.speech.speaking(id))
+        wanted.push({ key: `think:${id}`, characterId: id, lineId: null, text: '' });
     const keys = new Set(wanted.map((w) => w.key));
     for (const b of [...this.bubbles.values()]) if (!keys.has(b.key)) this.removeBubble(b);
 
@@ -206,10 +235,20 @@ export class Overlay {
       const view = this.bubbles.get(w.key) ?? this.makeBubble(w.key, w.characterId, w.lineId, w.text);
       const c = byId.get(w.characterId)!;
       const label = labelById.get(c.id);
-      inputs.push({ key: w.key, headX: c.headX, headY: c.headY, footY: Math.max(c.footY, label && label.y > c.footY - label.h - 1 ? label.y + label.h : 0), w: view.w, h: view.h, prev: view.prev });
+      inputs.push({
+        key: w.key,
+        headX: c.headX,
+        headY: c.headY,
+        footY: Math.max(c.footY, label && label.y > c.footY - label.h - 1 ? label.y + label.h : 0),
+        w: view.w,
+        h: view.h,
+        prev: view.prev,
+      });
       views.push(view);
     }
-    const heads: Rect[] = frame.characters.filter((c) => c.onScreen).map((c) => ({ x: c.headX - 8 * frame.zoom, y: c.headY, w: 16 * frame.zoom, h: c.footY - c.headY }));
+    const heads: Rect[] = frame.characters
+      .filter((c) => c.onScreen)
+      .map((c) => ({ x: c.headX - 8 * frame.zoom, y: c.headY, w: 16 * frame.zoom, h: c.footY - c.headY }));
     this.placements = placeBubbles({ w: frame.width, h: frame.height }, inputs, [...heads, ...labelRects]);
     this.visible = [];
     this.placements.forEach((p, i) => {
@@ -218,7 +257,13 @@ export class Overlay {
       moveTo(view.el, p.x, p.y);
       if (view.el.classList.contains('below') !== p.below) view.el.classList.toggle('below', p.below);
       this.drawTail(view, p);
-      this.visible.push({ kind: view.lineId === null ? 'thinking' : 'speech', lineId: view.lineId, characterId: view.characterId, text: view.text, rect: { x: p.x, y: p.y, w: p.w, h: p.h } });
+      this.visible.push({
+        kind: view.lineId === null ? 'thinking' : 'speech',
+        lineId: view.lineId,
+        characterId: view.characterId,
+        text: view.text,
+        rect: { x: p.x, y: p.y, w: p.w, h: p.h },
+      });
     });
   }
 

@@ -130,9 +130,13 @@ export class Transcript {
   }
 
   private names(info: ConversationInfo): string {
-    const ids = info.participants.length ? info.participants : [...new Set(info.lineIds.map((id) => this.lines.get(id)!.line.characterId))];
+    const ids = info.participants.length
+      ? info.participants
+      : [...new Set(info.lineIds.map((id) => this.lines.get(id)!.line.characterId))];
     const names = ids.map((id) => this.speaker(id).name);
-    return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : (names[0] ?? 'Someone');
+    return names.length > 1
+      ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`
+      : (names[0] ?? 'Someone');
   }
 
   /** Puts the boundary rows of a conversation where its lines are. */
@@ -146,7 +150,10 @@ export class Transcript {
       info.header = row;
       this.insert(row);
     } else if (first !== null) this.move(info.header, first - 0.5);
-    info.header.el.textContent = startedLive || info.header.el.classList.contains('live') ? `${this.names(info)} started talking` : `${this.names(info)} talking`;
+    info.header.el.textContent =
+      startedLive || info.header.el.classList.contains('live')
+        ? `${this.names(info)} started talking`
+        : `${this.names(info)} talking`;
     if (startedLive) info.header.el.classList.add('live');
     if (info.endReason !== null) {
       if (!info.end) {
@@ -182,7 +189,9 @@ export class Transcript {
 
   /** Adds lines not seen yet; returns those that were new. */
   add(lines: readonly LinePayload[], options: { trim?: boolean } = {}): LinePayload[] {
-    const fresh = lines.filter((l, i) => !this.lines.has(l.lineId) && lines.findIndex((m) => m.lineId === l.lineId) === i);
+    const fresh = lines.filter(
+      (l, i) => !this.lines.has(l.lineId) && lines.findIndex((m) => m.lineId === l.lineId) === i,
+    );
     if (!fresh.length) return fresh;
     const wasNear = this.nearBottom();
     this.root.setAttribute('aria-busy', fresh.length > 1 ? 'true' : 'false');

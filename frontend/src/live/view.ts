@@ -39,7 +39,15 @@ export interface DebugState {
   selected: string | null;
   transcript: number[];
   bubbles: (VisibleBubble & { page: Rect })[];
-  characters: { id: string; name: string; x: number; y: number; action: string; mood: string; page: { x: number; y: number } | null }[];
+  characters: {
+    id: string;
+    name: string;
+    x: number;
+    y: number;
+    action: string;
+    mood: string;
+    page: { x: number; y: number } | null;
+  }[];
 }
 
 declare global {
@@ -48,7 +56,9 @@ declare global {
   }
 }
 
-type PendingEvent = { [K in keyof ServerEventPayloads]: { name: K; payload: ServerEventPayloads[K] } }[keyof ServerEventPayloads];
+type PendingEvent = {
+  [K in keyof ServerEventPayloads]: { name: K; payload: ServerEventPayloads[K] };
+}[keyof ServerEventPayloads];
 
 const CONNECTION_TEXT: Record<ConnectionState, string> = {
   connecting: 'Connecting…',
@@ -172,7 +182,10 @@ export function showScene(app: HTMLElement, sceneId: string): void {
 
   const partnersOf = (id: string): string[] => {
     const c = chars.get(id);
-    const participants = (c?.conversationId && conversations.get(c.conversationId)) || [...conversations.values()].find((p) => p.includes(id)) || [];
+    const participants =
+      (c?.conversationId && conversations.get(c.conversationId)) ||
+      [...conversations.values()].find((p) => p.includes(id)) ||
+      [];
     return participants.filter((p) => p !== id).map((p) => chars.get(p)?.name ?? p);
   };
 
@@ -186,9 +199,13 @@ export function showScene(app: HTMLElement, sceneId: string): void {
   };
 
   const refreshCast = () => {
-    const key = JSON.stringify([...chars.values()].map((c) => [c.id, c.name, c.sprite, c.mood, c.action, selected === c.id]));
+    const key = JSON.stringify(
+      [...chars.values()].map((c) => [c.id, c.name, c.sprite, c.mood, c.action, selected === c.id]),
+    );
     if (key === castKey) return;
-    const rebuild = castKey === '' || JSON.stringify([...chars.values()].map((c) => [c.id, c.name, c.sprite])) !== castList.dataset.key;
+    const rebuild =
+      castKey === '' ||
+      JSON.stringify([...chars.values()].map((c) => [c.id, c.name, c.sprite])) !== castList.dataset.key;
     castKey = key;
     if (rebuild) {
       castList.dataset.key = JSON.stringify([...chars.values()].map((c) => [c.id, c.name, c.sprite]));
@@ -246,7 +263,13 @@ export function showScene(app: HTMLElement, sceneId: string): void {
   zoomFit.addEventListener('click', () => stage?.resetView());
 
   const overlayCharacters = () =>
-    [...chars.values()].map((c) => ({ id: c.id, name: c.name, mood: c.mood, colorOnDark: readableOnDark(c.sprite.shirt), colorOnLight: readableOnLight(c.sprite.shirt) }));
+    [...chars.values()].map((c) => ({
+      id: c.id,
+      name: c.name,
+      mood: c.mood,
+      colorOnDark: readableOnDark(c.sprite.shirt),
+      colorOnLight: readableOnLight(c.sprite.shirt),
+    }));
 
   const updateFocus = () => {
     const participants = focusConversation ? conversations.get(focusConversation) : undefined;
@@ -342,7 +365,12 @@ export function showScene(app: HTMLElement, sceneId: string): void {
       if (!conversations.has(p.conversationId)) conversations.set(p.conversationId, [p.characterId]);
       // The camera stays with one conversation while it is lively, rather than hopping between two.
       const now = performance.now();
-      if (p.conversationId === focusConversation || !focusConversation || !conversations.has(focusConversation) || now - focusSpokeAt > 6000) {
+      if (
+        p.conversationId === focusConversation ||
+        !focusConversation ||
+        !conversations.has(focusConversation) ||
+        now - focusSpokeAt > 6000
+      ) {
         focusConversation = p.conversationId;
         focusSpokeAt = now;
         updateFocus();
@@ -381,7 +409,8 @@ export function showScene(app: HTMLElement, sceneId: string): void {
   };
 
   // ---- History and the gap after a reconnect -------------------------------------------
-  const linesUrl = (limit: number, before?: number) => `/api/scenes/${encodeURIComponent(sceneId)}/lines?limit=${limit}${before ? `&before=${before}` : ''}`;
+  const linesUrl = (limit: number, before?: number) =>
+    `/api/scenes/${encodeURIComponent(sceneId)}/lines?limit=${limit}${before ? `&before=${before}` : ''}`;
 
   /** Reads history back to `since` (the last line seen before this join; 0: just recent history). */
   const fillGap = async (since: number): Promise<void> => {
@@ -467,7 +496,10 @@ export function showScene(app: HTMLElement, sceneId: string): void {
           title.textContent = 'Scene not found';
           side.hidden = true;
           controls.hidden = true;
-          notice.replaceChildren(el('p', undefined, ack.error.message), Object.assign(el('a', undefined, 'Back to all scenes'), { href: '/' }));
+          notice.replaceChildren(
+            el('p', undefined, ack.error.message),
+            Object.assign(el('a', undefined, 'Back to all scenes'), { href: '/' }),
+          );
           notice.hidden = false;
           socket.close();
           setConnection('offline');
@@ -533,7 +565,9 @@ export function showScene(app: HTMLElement, sceneId: string): void {
   };
 
   import('../game/stage')
-    .then(({ createStage }) => createStage({ parent: canvasBox, tickMs: snapshot?.tickMs ?? 500, onFrame, onPick: (id) => select(id) }))
+    .then(({ createStage }) =>
+      createStage({ parent: canvasBox, tickMs: snapshot?.tickMs ?? 500, onFrame, onPick: (id) => select(id) }),
+    )
     .then((created) => {
       stage = created;
       status.dataset.renderer = created.info().renderer;
@@ -546,7 +580,9 @@ export function showScene(app: HTMLElement, sceneId: string): void {
       }
     })
     .catch((err: unknown) => {
-      notice.replaceChildren(el('p', undefined, `The scene could not be drawn: ${err instanceof Error ? err.message : String(err)}`));
+      notice.replaceChildren(
+        el('p', undefined, `The scene could not be drawn: ${err instanceof Error ? err.message : String(err)}`),
+      );
       notice.hidden = false;
     });
 
@@ -567,7 +603,9 @@ export function showScene(app: HTMLElement, sceneId: string): void {
         zoom: stage?.info().zoom ?? 0,
         selected,
         transcript: transcript.ids(),
-        bubbles: overlay.bubblesShown().map((b) => ({ ...b, page: { x: b.rect.x + box.left, y: b.rect.y + box.top, w: b.rect.w, h: b.rect.h } })),
+        bubbles: overlay
+          .bubblesShown()
+          .map((b) => ({ ...b, page: { x: b.rect.x + box.left, y: b.rect.y + box.top, w: b.rect.w, h: b.rect.h } })),
         characters: [...chars.values()].map((c) => {
           const f = frameChars.get(c.id);
           return {

@@ -17,7 +17,11 @@ const mira: StorytellerContext['speaker'] = {
   name: 'Mira',
   traits: ['cheerful', 'curious'],
   topics: ['the old lighthouse', 'baking bread', 'sea shells'],
-  voice: ['The sea always brings something back, you know.', 'Bread is just patience you can eat!', 'I counted forty gulls this morning!'],
+  voice: [
+    'The sea always brings something back, you know.',
+    'Bread is just patience you can eat!',
+    'I counted forty gulls this morning!',
+  ],
   home: 'the bakery',
   mood: 'calm',
 };
@@ -26,7 +30,11 @@ const otto: StorytellerContext['speaker'] = {
   name: 'Otto',
   traits: ['grumpy', 'wise'],
   topics: ['fishing', 'the weather', 'old maps'],
-  voice: ['Hmph. In my day, the nets were heavier.', 'Storm coming. I can feel it in my knees.', 'Maps lie less than people.'],
+  voice: [
+    'Hmph. In my day, the nets were heavier.',
+    'Storm coming. I can feel it in my knees.',
+    'Maps lie less than people.',
+  ],
   home: 'his boat',
   mood: 'calm',
 };
@@ -61,7 +69,10 @@ function ctx(overrides: Partial<StorytellerContext> = {}): StorytellerContext {
 const storyOptions = (storyteller: StorytellerContext, signal?: AbortSignal): RunnableConfig =>
   ({ storyteller, signal }) as RunnableConfig;
 
-const messages = (): BaseMessage[] => [new SystemMessage('You are a character in a pixel town.'), new HumanMessage('Say your next line.')];
+const messages = (): BaseMessage[] => [
+  new SystemMessage('You are a character in a pixel town.'),
+  new HumanMessage('Say your next line.'),
+];
 
 /** Plain invoke: no tools bound, so the line comes back as JSON content. */
 async function say(model: OfflineStorytellerChatModel, context: StorytellerContext): Promise<StorytellerLine> {
@@ -107,7 +118,9 @@ describe('OfflineStorytellerChatModel', () => {
     const openings = new Set<string>();
     for (let i = 0; i < 30; i++) {
       replies.add((await say(new OfflineStorytellerChatModel(), ctx({ seed: `seed-${i}` }))).say);
-      openings.add((await say(new OfflineStorytellerChatModel(), ctx({ seed: `seed-${i}`, turn: 0, history: [] }))).say);
+      openings.add(
+        (await say(new OfflineStorytellerChatModel(), ctx({ seed: `seed-${i}`, turn: 0, history: [] }))).say,
+      );
     }
     expect(replies.size).toBeGreaterThanOrEqual(15);
     expect(openings.size).toBeGreaterThanOrEqual(15);
@@ -122,7 +135,14 @@ describe('OfflineStorytellerChatModel', () => {
         const partner = turn % 2 === 0 ? otto : mira;
         const line = await say(
           model,
-          ctx({ speaker, partner: { id: partner.id, name: partner.name }, history: [...history], turn, maxTurns: 20, seed: `conv-${run}-${turn}` }),
+          ctx({
+            speaker,
+            partner: { id: partner.id, name: partner.name },
+            history: [...history],
+            turn,
+            maxTurns: 20,
+            seed: `conv-${run}-${turn}`,
+          }),
         );
         expectWellFormed(line);
         // Never a line already said in this conversation (so no immediate repeats either).
@@ -168,7 +188,14 @@ describe('OfflineStorytellerChatModel', () => {
     for (let i = 0; i < 30; i++) {
       const line = await say(
         new OfflineStorytellerChatModel(),
-        ctx({ history: [...ctx().history, { characterId: 'otto', text: 'The harbourmaster painted the rowboats purple yesterday.' }], turn: 3, seed: `echo-${i}` }),
+        ctx({
+          history: [
+            ...ctx().history,
+            { characterId: 'otto', text: 'The harbourmaster painted the rowboats purple yesterday.' },
+          ],
+          turn: 3,
+          seed: `echo-${i}`,
+        }),
       );
       if (/harbourmaster|rowboats/i.test(line.say)) echoes.push(line.say);
     }
@@ -181,7 +208,11 @@ describe('OfflineStorytellerChatModel', () => {
     for (let i = 0; i < 30; i++) {
       const line = await say(
         new OfflineStorytellerChatModel(),
-        ctx({ history: [...ctx().history, { characterId: 'otto', text: 'Do you ever bake bread at night?' }], turn: 3, seed: `q-${i}` }),
+        ctx({
+          history: [...ctx().history, { characterId: 'otto', text: 'Do you ever bake bread at night?' }],
+          turn: 3,
+          seed: `q-${i}`,
+        }),
       );
       expectWellFormed(line);
       if (line.say.endsWith('?')) {
@@ -197,11 +228,15 @@ describe('OfflineStorytellerChatModel', () => {
       const last = await say(new OfflineStorytellerChatModel(), ctx({ turn: 9, maxTurns: 10, seed: `end-${i}` }));
       expectWellFormed(last);
       expect(last.endConversation).toBe(true);
-      expect(last.say).toMatch(/bye|see you|take care|until next time|later|be well|go gently|off to|back to|heading|have to go|should go|get going|let you go|next time|again soon|stranger|enough chatter|things to do|fans await|miss me/i);
+      expect(last.say).toMatch(
+        /bye|see you|take care|until next time|later|be well|go gently|off to|back to|heading|have to go|should go|get going|let you go|next time|again soon|stranger|enough chatter|things to do|fans await|miss me/i,
+      );
       const beyond = await say(new OfflineStorytellerChatModel(), ctx({ turn: 12, maxTurns: 10, seed: `end-${i}` }));
       expect(beyond.endConversation).toBe(true);
       for (const turn of [0, 1, 2]) {
-        expect((await say(new OfflineStorytellerChatModel(), ctx({ turn, seed: `end-${i}` }))).endConversation).toBe(false);
+        expect((await say(new OfflineStorytellerChatModel(), ctx({ turn, seed: `end-${i}` }))).endConversation).toBe(
+          false,
+        );
       }
     }
   });
@@ -209,7 +244,11 @@ describe('OfflineStorytellerChatModel', () => {
   it('ends more often as the conversation goes on', async () => {
     const endRate = async (turn: number): Promise<number> => {
       let ended = 0;
-      for (let i = 0; i < 60; i++) if ((await say(new OfflineStorytellerChatModel(), ctx({ turn, maxTurns: 12, seed: `rate-${i}` }))).endConversation) ended++;
+      for (let i = 0; i < 60; i++)
+        if (
+          (await say(new OfflineStorytellerChatModel(), ctx({ turn, maxTurns: 12, seed: `rate-${i}` }))).endConversation
+        )
+          ended++;
       return ended;
     };
     const early = await endRate(3);
@@ -241,7 +280,11 @@ describe('OfflineStorytellerChatModel', () => {
 
     const c = ctx({ seed: 'structured' });
     const model = new OfflineStorytellerChatModel();
-    const structured = model.withStructuredOutput(lineSchema, { name: 'say_line', method: 'functionCalling', includeRaw: true });
+    const structured = model.withStructuredOutput(lineSchema, {
+      name: 'say_line',
+      method: 'functionCalling',
+      includeRaw: true,
+    });
     const controller = new AbortController();
     const result = await structured.invoke(messages(), storyOptions(c, controller.signal));
 
@@ -281,7 +324,10 @@ describe('OfflineStorytellerChatModel', () => {
 
   it('keeps only the keys the tool schema declares', async () => {
     const slim = z.object({ say: z.string(), emotion: z.enum(EMOTIONS), endConversation: z.boolean() }).strict();
-    const structured = new OfflineStorytellerChatModel().withStructuredOutput(slim, { name: 'say_line', method: 'functionCalling' });
+    const structured = new OfflineStorytellerChatModel().withStructuredOutput(slim, {
+      name: 'say_line',
+      method: 'functionCalling',
+    });
     for (let i = 0; i < 10; i++) {
       const out = await structured.invoke(messages(), storyOptions(ctx({ turn: 0, history: [], seed: `slim-${i}` })));
       expect(Object.keys(out).sort()).toEqual(['emotion', 'endConversation', 'say']);
@@ -289,7 +335,9 @@ describe('OfflineStorytellerChatModel', () => {
   });
 
   it('plain invoke returns the line as JSON content with no tool calls', async () => {
-    const message = (await new OfflineStorytellerChatModel().invoke(messages(), { storyteller: ctx() })) as AIMessageChunk;
+    const message = (await new OfflineStorytellerChatModel().invoke(messages(), {
+      storyteller: ctx(),
+    })) as AIMessageChunk;
     expect(message.tool_calls ?? []).toHaveLength(0);
     const line = JSON.parse(message.content as string) as StorytellerLine;
     expectWellFormed(line);
@@ -305,8 +353,13 @@ describe('OfflineStorytellerChatModel', () => {
     const viaConfig = JSON.parse((await bound.invoke(messages())).content as string) as StorytellerLine;
     expect(viaConfig).toEqual(expected);
 
-    const carrier = new HumanMessage({ content: 'Say your next line.', additional_kwargs: { [PIXELTALES_CONTEXT_KEY]: c } });
-    const viaMessage = JSON.parse((await new OfflineStorytellerChatModel().invoke([carrier])).content as string) as StorytellerLine;
+    const carrier = new HumanMessage({
+      content: 'Say your next line.',
+      additional_kwargs: { [PIXELTALES_CONTEXT_KEY]: c },
+    });
+    const viaMessage = JSON.parse(
+      (await new OfflineStorytellerChatModel().invoke([carrier])).content as string,
+    ) as StorytellerLine;
     expect(viaMessage).toEqual(expected);
   });
 
@@ -315,26 +368,38 @@ describe('OfflineStorytellerChatModel', () => {
     controller.abort();
     const model = new OfflineStorytellerChatModel();
     await expect(model.invoke(messages(), { storyteller: ctx(), signal: controller.signal })).rejects.toThrow(/abort/i);
-    const structured = model.withStructuredOutput(lineSchema, { name: 'say_line', method: 'functionCalling', includeRaw: true });
+    const structured = model.withStructuredOutput(lineSchema, {
+      name: 'say_line',
+      method: 'functionCalling',
+      includeRaw: true,
+    });
     await expect(structured.invoke(messages(), storyOptions(ctx(), controller.signal))).rejects.toThrow(/abort/i);
   });
 
   it('rejects with the abort reason when one is given', async () => {
     const controller = new AbortController();
     controller.abort(new Error('scene paused'));
-    await expect(new OfflineStorytellerChatModel().invoke(messages(), { storyteller: ctx(), signal: controller.signal })).rejects.toThrow('scene paused');
+    await expect(
+      new OfflineStorytellerChatModel().invoke(messages(), { storyteller: ctx(), signal: controller.signal }),
+    ).rejects.toThrow('scene paused');
   });
 
   it('still answers sensibly without any context', async () => {
     const model = new OfflineStorytellerChatModel();
-    const line = JSON.parse((await model.invoke([new HumanMessage('Tell me about the lighthouse keeper.')])).content as string) as StorytellerLine;
+    const line = JSON.parse(
+      (await model.invoke([new HumanMessage('Tell me about the lighthouse keeper.')])).content as string,
+    ) as StorytellerLine;
     expectWellFormed(line);
     expect(line.say.toLowerCase()).toContain('lighthouse');
 
     const empty = JSON.parse((await model.invoke([new HumanMessage('')])).content as string) as StorytellerLine;
     expectWellFormed(empty);
 
-    const structured = model.withStructuredOutput(lineSchema, { name: 'say_line', method: 'functionCalling', includeRaw: true });
+    const structured = model.withStructuredOutput(lineSchema, {
+      name: 'say_line',
+      method: 'functionCalling',
+      includeRaw: true,
+    });
     const result = await structured.invoke([new HumanMessage('What do you think of the weather?')]);
     expect(result.parsed).not.toBeNull();
     expectWellFormed(result.parsed as StorytellerLine);
@@ -347,7 +412,15 @@ describe('OfflineStorytellerChatModel', () => {
     for (let turn = 0; turn < 10; turn++) {
       const speaker = turn % 2 === 0 ? bare : { ...bare, id: 'c', name: 'Cal' };
       const partner = turn % 2 === 0 ? { id: 'c', name: 'Cal' } : { id: 'b', name: 'Bea' };
-      const line = await say(model, { speaker, partner, place: null, history: [...history], turn, maxTurns: 10, seed: `bare-${turn}` });
+      const line = await say(model, {
+        speaker,
+        partner,
+        place: null,
+        history: [...history],
+        turn,
+        maxTurns: 10,
+        seed: `bare-${turn}`,
+      });
       expectWellFormed(line);
       expect(history.map((h) => h.text)).not.toContain(line.say);
       history.push({ characterId: speaker.id, text: line.say });
@@ -355,11 +428,18 @@ describe('OfflineStorytellerChatModel', () => {
   });
 
   it('stays within 200 characters and valid emotions across many contexts', async () => {
-    const longVoice = { ...otto, voice: ['A'.repeat(30) + ' ' + 'very long sentence that keeps going and going '.repeat(6) + 'until the end.'], place: null };
+    const longVoice = {
+      ...otto,
+      voice: ['A'.repeat(30) + ' ' + 'very long sentence that keeps going and going '.repeat(6) + 'until the end.'],
+      place: null,
+    };
     const model = new OfflineStorytellerChatModel();
     for (let i = 0; i < 200; i++) {
       const speaker = i % 3 === 0 ? longVoice : i % 2 ? mira : otto;
-      const line = await say(model, ctx({ speaker, turn: i % 10, maxTurns: 10, seed: `many-${i}`, place: i % 4 ? 'the market square' : null }));
+      const line = await say(
+        model,
+        ctx({ speaker, turn: i % 10, maxTurns: 10, seed: `many-${i}`, place: i % 4 ? 'the market square' : null }),
+      );
       expectWellFormed(line);
     }
   });

@@ -202,7 +202,10 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   throw error;
 }
 
-function findContext(options: { storyteller?: StorytellerContext }, messages: BaseMessage[]): StorytellerContext | null {
+function findContext(
+  options: { storyteller?: StorytellerContext },
+  messages: BaseMessage[],
+): StorytellerContext | null {
   if (isContext(options.storyteller)) return options.storyteller;
   for (let i = messages.length - 1; i >= 0; i--) {
     const candidate = messages[i]?.additional_kwargs?.[PIXELTALES_CONTEXT_KEY];
@@ -219,7 +222,9 @@ function isContext(value: unknown): value is StorytellerContext {
 
 function normaliseContext(ctx: StorytellerContext): StorytellerContext {
   const strings = (list: unknown): string[] =>
-    Array.isArray(list) ? list.filter((s): s is string => typeof s === 'string' && s.trim() !== '').map((s) => s.trim()) : [];
+    Array.isArray(list)
+      ? list.filter((s): s is string => typeof s === 'string' && s.trim() !== '').map((s) => s.trim())
+      : [];
   const s = ctx.speaker;
   return {
     speaker: {
@@ -234,7 +239,9 @@ function normaliseContext(ctx: StorytellerContext): StorytellerContext {
     partner: { id: String(ctx.partner.id ?? 'partner'), name: String(ctx.partner.name || 'friend') },
     place: typeof ctx.place === 'string' && ctx.place.trim() ? ctx.place.trim() : null,
     history: Array.isArray(ctx.history)
-      ? ctx.history.filter((h) => h && typeof h.text === 'string').map((h) => ({ characterId: String(h.characterId), text: h.text }))
+      ? ctx.history
+          .filter((h) => h && typeof h.text === 'string')
+          .map((h) => ({ characterId: String(h.characterId), text: h.text }))
       : [],
     turn: Number.isFinite(ctx.turn) ? Math.max(0, Math.floor(ctx.turn)) : 0,
     maxTurns: Number.isFinite(ctx.maxTurns) ? Math.max(1, Math.floor(ctx.maxTurns)) : 8,
@@ -255,11 +262,9 @@ function pickTool(tools: BindToolsInput[] | undefined, toolChoice: unknown): Too
   const chosen =
     typeof toolChoice === 'string'
       ? toolChoice
-      : (toolChoice as { function?: { name?: string }; name?: string } | undefined)?.function?.name ??
-        (toolChoice as { name?: string } | undefined)?.name;
-  return (
-    targets.find((t) => t.name === chosen) ?? targets.find((t) => t.name === 'say_line') ?? targets[0]
-  );
+      : ((toolChoice as { function?: { name?: string }; name?: string } | undefined)?.function?.name ??
+        (toolChoice as { name?: string } | undefined)?.name);
+  return targets.find((t) => t.name === chosen) ?? targets.find((t) => t.name === 'say_line') ?? targets[0];
 }
 
 function describeTool(tool: BindToolsInput): ToolTarget | null {
@@ -267,9 +272,10 @@ function describeTool(tool: BindToolsInput): ToolTarget | null {
   const name: unknown = t?.function?.name ?? t?.name;
   if (typeof name !== 'string' || !name) return null;
   const params = t?.function?.parameters ?? t?.parameters;
-  const props = params && typeof params === 'object' && params.properties && typeof params.properties === 'object'
-    ? Object.keys(params.properties as object)
-    : null;
+  const props =
+    params && typeof params === 'object' && params.properties && typeof params.properties === 'object'
+      ? Object.keys(params.properties as object)
+      : null;
   return { name, properties: props };
 }
 
@@ -309,12 +315,127 @@ type Temper = 'cheerful' | 'grumpy' | 'curious' | 'calm' | 'nervous' | 'playful'
 const TEMPERS: readonly Exclude<Temper, 'neutral'>[] = ['cheerful', 'grumpy', 'curious', 'calm', 'nervous', 'playful'];
 
 const TRAIT_WORDS: Record<Exclude<Temper, 'neutral'>, readonly string[]> = {
-  cheerful: ['cheer', 'friend', 'kind', 'warm', 'optimis', 'happy', 'enthusias', 'bubbly', 'sunny', 'generous', 'caring', 'sweet', 'energetic', 'outgoing', 'romantic', 'loyal', 'brave', 'bold', 'hopeful', 'jolly', 'helpful', 'social'],
-  grumpy: ['grump', 'cynic', 'sarcas', 'gloom', 'pessimis', 'stubborn', 'cranky', 'irritab', 'blunt', 'proud', 'arrogan', 'bitter', 'rude', 'impatien', 'stern', 'gruff', 'suspicious', 'vain', 'grouch', 'moody', 'strict', 'snob'],
-  curious: ['curious', 'inquisitive', 'nosy', 'adventur', 'bookish', 'clever', 'scholar', 'studious', 'invent', 'smart', 'observant', 'gossip', 'talkative', 'chatty', 'explor', 'scien', 'nerd'],
-  calm: ['calm', 'wise', 'patient', 'thoughtful', 'dream', 'gentle', 'quiet', 'serene', 'stoic', 'philosoph', 'mysterious', 'reserved', 'polite', 'sleepy', 'lazy', 'relaxed', 'spiritual', 'old'],
-  nervous: ['shy', 'nervous', 'anxious', 'timid', 'worr', 'jumpy', 'cautious', 'superstitio', 'clumsy', 'awkward', 'insecure', 'paranoi', 'scared', 'fearful'],
-  playful: ['funny', 'witty', 'jok', 'mischiev', 'playful', 'silly', 'cheeky', 'goofy', 'prank', 'dramatic', 'flirt', 'theatric', 'humor', 'humour', 'whimsical', 'eccentric'],
+  cheerful: [
+    'cheer',
+    'friend',
+    'kind',
+    'warm',
+    'optimis',
+    'happy',
+    'enthusias',
+    'bubbly',
+    'sunny',
+    'generous',
+    'caring',
+    'sweet',
+    'energetic',
+    'outgoing',
+    'romantic',
+    'loyal',
+    'brave',
+    'bold',
+    'hopeful',
+    'jolly',
+    'helpful',
+    'social',
+  ],
+  grumpy: [
+    'grump',
+    'cynic',
+    'sarcas',
+    'gloom',
+    'pessimis',
+    'stubborn',
+    'cranky',
+    'irritab',
+    'blunt',
+    'proud',
+    'arrogan',
+    'bitter',
+    'rude',
+    'impatien',
+    'stern',
+    'gruff',
+    'suspicious',
+    'vain',
+    'grouch',
+    'moody',
+    'strict',
+    'snob',
+  ],
+  curious: [
+    'curious',
+    'inquisitive',
+    'nosy',
+    'adventur',
+    'bookish',
+    'clever',
+    'scholar',
+    'studious',
+    'invent',
+    'smart',
+    'observant',
+    'gossip',
+    'talkative',
+    'chatty',
+    'explor',
+    'scien',
+    'nerd',
+  ],
+  calm: [
+    'calm',
+    'wise',
+    'patient',
+    'thoughtful',
+    'dream',
+    'gentle',
+    'quiet',
+    'serene',
+    'stoic',
+    'philosoph',
+    'mysterious',
+    'reserved',
+    'polite',
+    'sleepy',
+    'lazy',
+    'relaxed',
+    'spiritual',
+    'old',
+  ],
+  nervous: [
+    'shy',
+    'nervous',
+    'anxious',
+    'timid',
+    'worr',
+    'jumpy',
+    'cautious',
+    'superstitio',
+    'clumsy',
+    'awkward',
+    'insecure',
+    'paranoi',
+    'scared',
+    'fearful',
+  ],
+  playful: [
+    'funny',
+    'witty',
+    'jok',
+    'mischiev',
+    'playful',
+    'silly',
+    'cheeky',
+    'goofy',
+    'prank',
+    'dramatic',
+    'flirt',
+    'theatric',
+    'humor',
+    'humour',
+    'whimsical',
+    'eccentric',
+  ],
 };
 
 const MOOD_TEMPER: Record<string, Exclude<Temper, 'neutral'>> = {
@@ -373,23 +494,77 @@ type Tpl = readonly [text: string, emotion: Emotion];
 type Bank = Record<Temper, readonly Tpl[]>;
 
 const GREET: Bank = {
-  neutral: [['Hello, {P}!', 'happy'], ['Hi there, {P}.', 'calm'], ['Oh, hey {P}!', 'happy'], ['Good to see you, {P}.', 'happy'], ['{P}! Fancy meeting you here.', 'surprised']],
-  cheerful: [['{P}! What a lovely surprise!', 'excited'], ['Hello, hello, {P}!', 'happy'], ["There you are, {P}! I was hoping I'd run into you.", 'happy'], ["{P}! Oh, it's so good to see you!", 'excited']],
-  grumpy: [["Oh. It's you, {P}.", 'annoyed'], ['{P}. Hello, I suppose.', 'annoyed'], ["Well, if it isn't {P}.", 'annoyed'], ['Hello, {P}. Make it quick.', 'annoyed']],
-  calm: [['Ah, {P}. Good to see you.', 'calm'], ['Hello, {P}. Nice to see a friendly face.', 'calm'], ['Well met, {P}.', 'calm']],
-  nervous: [['Oh! H-hi, {P}.', 'surprised'], ['Oh, hello {P}... you startled me.', 'surprised'], ['Um, hi, {P}!', 'worried']],
-  playful: [["Well, well, well. If it isn't {P}!", 'amused'], ['{P}! Just the person I was hoping to bump into.', 'amused'], ['Look who it is! {P}, in the flesh.', 'amused']],
-  curious: [['{P}! Just who I wanted to see.', 'excited'], ['Hey {P}! Got any news?', 'curious'], ['{P}! Where have you been hiding?', 'curious']],
+  neutral: [
+    ['Hello, {P}!', 'happy'],
+    ['Hi there, {P}.', 'calm'],
+    ['Oh, hey {P}!', 'happy'],
+    ['Good to see you, {P}.', 'happy'],
+    ['{P}! Fancy meeting you here.', 'surprised'],
+  ],
+  cheerful: [
+    ['{P}! What a lovely surprise!', 'excited'],
+    ['Hello, hello, {P}!', 'happy'],
+    ["There you are, {P}! I was hoping I'd run into you.", 'happy'],
+    ["{P}! Oh, it's so good to see you!", 'excited'],
+  ],
+  grumpy: [
+    ["Oh. It's you, {P}.", 'annoyed'],
+    ['{P}. Hello, I suppose.', 'annoyed'],
+    ["Well, if it isn't {P}.", 'annoyed'],
+    ['Hello, {P}. Make it quick.', 'annoyed'],
+  ],
+  calm: [
+    ['Ah, {P}. Good to see you.', 'calm'],
+    ['Hello, {P}. Nice to see a friendly face.', 'calm'],
+    ['Well met, {P}.', 'calm'],
+  ],
+  nervous: [
+    ['Oh! H-hi, {P}.', 'surprised'],
+    ['Oh, hello {P}... you startled me.', 'surprised'],
+    ['Um, hi, {P}!', 'worried'],
+  ],
+  playful: [
+    ["Well, well, well. If it isn't {P}!", 'amused'],
+    ['{P}! Just the person I was hoping to bump into.', 'amused'],
+    ['Look who it is! {P}, in the flesh.', 'amused'],
+  ],
+  curious: [
+    ['{P}! Just who I wanted to see.', 'excited'],
+    ['Hey {P}! Got any news?', 'curious'],
+    ['{P}! Where have you been hiding?', 'curious'],
+  ],
 };
 
 const GREET_PLACE: Bank = {
-  neutral: [["Lovely day at {L}, isn't it?", 'happy'], ["I didn't expect to find you at {L}.", 'surprised'], ['I always end up at {L} somehow.', 'amused']],
-  cheerful: [['Isn\'t {L} just lovely today?', 'happy'], ['{L} is even nicer with company!', 'happy']],
-  grumpy: [['Too crowded at {L} today.', 'annoyed'], ['{L} again. Of course.', 'annoyed']],
-  calm: [['{L} is peaceful at this hour.', 'calm'], ['I like the quiet here at {L}.', 'calm']],
-  nervous: [["I don't usually come to {L}.", 'worried'], ['Is it just me, or is {L} extra busy today?', 'worried']],
-  playful: [['Come here often? To {L}, I mean.', 'amused'], ['{L} just got a lot more interesting.', 'amused']],
-  curious: [['What brings you to {L}?', 'curious'], ['Anything exciting happening at {L}?', 'curious']],
+  neutral: [
+    ["Lovely day at {L}, isn't it?", 'happy'],
+    ["I didn't expect to find you at {L}.", 'surprised'],
+    ['I always end up at {L} somehow.', 'amused'],
+  ],
+  cheerful: [
+    ["Isn't {L} just lovely today?", 'happy'],
+    ['{L} is even nicer with company!', 'happy'],
+  ],
+  grumpy: [
+    ['Too crowded at {L} today.', 'annoyed'],
+    ['{L} again. Of course.', 'annoyed'],
+  ],
+  calm: [
+    ['{L} is peaceful at this hour.', 'calm'],
+    ['I like the quiet here at {L}.', 'calm'],
+  ],
+  nervous: [
+    ["I don't usually come to {L}.", 'worried'],
+    ['Is it just me, or is {L} extra busy today?', 'worried'],
+  ],
+  playful: [
+    ['Come here often? To {L}, I mean.', 'amused'],
+    ['{L} just got a lot more interesting.', 'amused'],
+  ],
+  curious: [
+    ['What brings you to {L}?', 'curious'],
+    ['Anything exciting happening at {L}?', 'curious'],
+  ],
 };
 
 const GREET_FOLLOW: readonly Tpl[] = [
@@ -408,64 +583,217 @@ const OPENER_TOPIC: readonly Tpl[] = [
 ];
 
 const REPLY_GREET: Bank = {
-  neutral: [['Hi, {P}!', 'happy'], ['Hello to you too, {P}.', 'happy'], ['Hey, {P}. Good to see you.', 'happy']],
-  cheerful: [['{P}! Hello!', 'excited'], ['Oh, hi {P}! You just made my day.', 'happy'], ['Hello, {P}! What a treat.', 'happy']],
-  grumpy: [['Hmph. Hello, {P}.', 'annoyed'], ['Yes, yes, hello, {P}.', 'annoyed'], ['{P}. I was hoping for a quiet walk.', 'annoyed']],
-  calm: [['Hello, {P}. Always a pleasure.', 'calm'], ['Good to see you too, {P}.', 'calm']],
-  nervous: [['Oh! Hi, {P}! Sorry, I was miles away.', 'surprised'], ['H-hello, {P}.', 'worried']],
-  playful: [['{P}! You found me. Curses.', 'amused'], ['Ah, {P}, my favorite distraction!', 'amused']],
-  curious: [['Hi, {P}! Just the person I wanted to see.', 'excited'], ["Hello, {P}! What's new?", 'curious']],
+  neutral: [
+    ['Hi, {P}!', 'happy'],
+    ['Hello to you too, {P}.', 'happy'],
+    ['Hey, {P}. Good to see you.', 'happy'],
+  ],
+  cheerful: [
+    ['{P}! Hello!', 'excited'],
+    ['Oh, hi {P}! You just made my day.', 'happy'],
+    ['Hello, {P}! What a treat.', 'happy'],
+  ],
+  grumpy: [
+    ['Hmph. Hello, {P}.', 'annoyed'],
+    ['Yes, yes, hello, {P}.', 'annoyed'],
+    ['{P}. I was hoping for a quiet walk.', 'annoyed'],
+  ],
+  calm: [
+    ['Hello, {P}. Always a pleasure.', 'calm'],
+    ['Good to see you too, {P}.', 'calm'],
+  ],
+  nervous: [
+    ['Oh! Hi, {P}! Sorry, I was miles away.', 'surprised'],
+    ['H-hello, {P}.', 'worried'],
+  ],
+  playful: [
+    ['{P}! You found me. Curses.', 'amused'],
+    ['Ah, {P}, my favorite distraction!', 'amused'],
+  ],
+  curious: [
+    ['Hi, {P}! Just the person I wanted to see.', 'excited'],
+    ["Hello, {P}! What's new?", 'curious'],
+  ],
 };
 
 const HOW_ARE_YOU: Bank = {
-  neutral: [["I'm doing well, thanks.", 'happy'], ['Not bad at all, thanks for asking.', 'calm'], ["Can't complain!", 'happy']],
-  cheerful: [['Wonderful, thank you!', 'happy'], ['Never better!', 'excited'], ["I'm great, thanks for asking!", 'happy']],
-  grumpy: [['Could be worse. Could be better.', 'annoyed'], ['My knees ache, if you must know.', 'annoyed'], ["Don't ask.", 'annoyed']],
-  calm: [['Peaceful, thank you.', 'calm'], ['Well enough. The days are kind.', 'calm']],
-  nervous: [['Oh, um, fine, I think!', 'worried'], ['A little frazzled, honestly.', 'worried']],
-  playful: [['Fabulous, as always.', 'amused'], ['Better now that I have an audience!', 'amused']],
-  curious: [['Busy! My head is full of questions.', 'excited'], ['Good! Restless, but good.', 'happy']],
+  neutral: [
+    ["I'm doing well, thanks.", 'happy'],
+    ['Not bad at all, thanks for asking.', 'calm'],
+    ["Can't complain!", 'happy'],
+  ],
+  cheerful: [
+    ['Wonderful, thank you!', 'happy'],
+    ['Never better!', 'excited'],
+    ["I'm great, thanks for asking!", 'happy'],
+  ],
+  grumpy: [
+    ['Could be worse. Could be better.', 'annoyed'],
+    ['My knees ache, if you must know.', 'annoyed'],
+    ["Don't ask.", 'annoyed'],
+  ],
+  calm: [
+    ['Peaceful, thank you.', 'calm'],
+    ['Well enough. The days are kind.', 'calm'],
+  ],
+  nervous: [
+    ['Oh, um, fine, I think!', 'worried'],
+    ['A little frazzled, honestly.', 'worried'],
+  ],
+  playful: [
+    ['Fabulous, as always.', 'amused'],
+    ['Better now that I have an audience!', 'amused'],
+  ],
+  curious: [
+    ['Busy! My head is full of questions.', 'excited'],
+    ['Good! Restless, but good.', 'happy'],
+  ],
 };
 
 const YES_NO: Bank = {
-  neutral: [['I think so, yes.', 'calm'], ['Not really, no.', 'calm'], ['Sometimes, I suppose.', 'thoughtful'], ['Hard to say.', 'thoughtful']],
-  cheerful: [['Oh, absolutely!', 'excited'], ['Yes, of course!', 'happy'], ["I'd love to think so!", 'happy']],
-  grumpy: [['No.', 'annoyed'], ['Hmph. Not likely.', 'annoyed'], ['Why would I?', 'annoyed'], ['Obviously.', 'annoyed']],
-  calm: [["Perhaps. It's hard to say.", 'thoughtful'], ['In a way, yes.', 'calm'], ['I believe so.', 'calm']],
-  nervous: [['I... I think so?', 'worried'], ['Oh, um, maybe?', 'worried'], ["I'd rather not say.", 'worried']],
-  playful: [['Only on Tuesdays.', 'amused'], ['Is that a trick question?', 'amused'], ['Yes. No. Maybe!', 'amused']],
-  curious: [['Maybe! Why do you ask?', 'curious'], ["I've wondered that myself.", 'thoughtful'], ['Good question. Yes, I think!', 'happy']],
+  neutral: [
+    ['I think so, yes.', 'calm'],
+    ['Not really, no.', 'calm'],
+    ['Sometimes, I suppose.', 'thoughtful'],
+    ['Hard to say.', 'thoughtful'],
+  ],
+  cheerful: [
+    ['Oh, absolutely!', 'excited'],
+    ['Yes, of course!', 'happy'],
+    ["I'd love to think so!", 'happy'],
+  ],
+  grumpy: [
+    ['No.', 'annoyed'],
+    ['Hmph. Not likely.', 'annoyed'],
+    ['Why would I?', 'annoyed'],
+    ['Obviously.', 'annoyed'],
+  ],
+  calm: [
+    ["Perhaps. It's hard to say.", 'thoughtful'],
+    ['In a way, yes.', 'calm'],
+    ['I believe so.', 'calm'],
+  ],
+  nervous: [
+    ['I... I think so?', 'worried'],
+    ['Oh, um, maybe?', 'worried'],
+    ["I'd rather not say.", 'worried'],
+  ],
+  playful: [
+    ['Only on Tuesdays.', 'amused'],
+    ['Is that a trick question?', 'amused'],
+    ['Yes. No. Maybe!', 'amused'],
+  ],
+  curious: [
+    ['Maybe! Why do you ask?', 'curious'],
+    ["I've wondered that myself.", 'thoughtful'],
+    ['Good question. Yes, I think!', 'happy'],
+  ],
 };
 
 /** Yes/no questions about one of the speaker's own topics. */
 const TOPIC_YES: Bank = {
-  neutral: [['Oh, all the time!', 'happy'], ['Whenever I can, yes.', 'happy']],
-  cheerful: [['Yes! Every chance I get!', 'excited'], ['Oh, I adore it!', 'excited']],
-  grumpy: [['Does a fish swim? Of course.', 'annoyed'], ['Every chance I get. Not that anyone asks.', 'annoyed']],
-  calm: [['Often, yes. It settles the mind.', 'calm'], ['I do. It is one of my small joys.', 'calm']],
-  nervous: [['Oh! Um, yes, actually. Quite a lot.', 'surprised'], ['I do! Is that weird?', 'worried']],
-  playful: [['Is the sky blue? Yes!', 'amused'], ["Only every single day. Why, is that a lot?", 'amused']],
-  curious: [['Yes! And I still learn something new every time.', 'excited'], ['I do! How did you know?', 'surprised']],
+  neutral: [
+    ['Oh, all the time!', 'happy'],
+    ['Whenever I can, yes.', 'happy'],
+  ],
+  cheerful: [
+    ['Yes! Every chance I get!', 'excited'],
+    ['Oh, I adore it!', 'excited'],
+  ],
+  grumpy: [
+    ['Does a fish swim? Of course.', 'annoyed'],
+    ['Every chance I get. Not that anyone asks.', 'annoyed'],
+  ],
+  calm: [
+    ['Often, yes. It settles the mind.', 'calm'],
+    ['I do. It is one of my small joys.', 'calm'],
+  ],
+  nervous: [
+    ['Oh! Um, yes, actually. Quite a lot.', 'surprised'],
+    ['I do! Is that weird?', 'worried'],
+  ],
+  playful: [
+    ['Is the sky blue? Yes!', 'amused'],
+    ['Only every single day. Why, is that a lot?', 'amused'],
+  ],
+  curious: [
+    ['Yes! And I still learn something new every time.', 'excited'],
+    ['I do! How did you know?', 'surprised'],
+  ],
 };
 
 const WH_ANSWER: Bank = {
-  neutral: [['Good question.', 'thoughtful'], ['Hmm, let me think.', 'thoughtful'], ['Honestly?', 'thoughtful'], ["Well, it's a long story.", 'amused']],
-  cheerful: [['Oh, where do I even start?', 'excited'], ['Ooh, good question!', 'happy']],
-  grumpy: [['Why does everyone ask me that?', 'annoyed'], ['Hmph. If you must know.', 'annoyed']],
-  calm: [['Ah. That deserves a careful answer.', 'thoughtful'], ['Let me think.', 'thoughtful']],
-  nervous: [["Oh, um, I'm not sure I know.", 'worried'], ["That's a hard one.", 'worried']],
-  playful: [["That's classified.", 'amused'], ["I'll tell you, but you won't believe me.", 'amused']],
-  curious: [['Funny, I was going to ask you that!', 'surprised'], ["I'm still figuring that out.", 'thoughtful']],
+  neutral: [
+    ['Good question.', 'thoughtful'],
+    ['Hmm, let me think.', 'thoughtful'],
+    ['Honestly?', 'thoughtful'],
+    ["Well, it's a long story.", 'amused'],
+  ],
+  cheerful: [
+    ['Oh, where do I even start?', 'excited'],
+    ['Ooh, good question!', 'happy'],
+  ],
+  grumpy: [
+    ['Why does everyone ask me that?', 'annoyed'],
+    ['Hmph. If you must know.', 'annoyed'],
+  ],
+  calm: [
+    ['Ah. That deserves a careful answer.', 'thoughtful'],
+    ['Let me think.', 'thoughtful'],
+  ],
+  nervous: [
+    ["Oh, um, I'm not sure I know.", 'worried'],
+    ["That's a hard one.", 'worried'],
+  ],
+  playful: [
+    ["That's classified.", 'amused'],
+    ["I'll tell you, but you won't believe me.", 'amused'],
+  ],
+  curious: [
+    ['Funny, I was going to ask you that!', 'surprised'],
+    ["I'm still figuring that out.", 'thoughtful'],
+  ],
 };
 
 const ECHO: Bank = {
-  neutral: [['{X}? Tell me more.', 'curious'], ["{X}? Now that's interesting.", 'surprised'], ['{X}? I had no idea.', 'surprised'], ['{X}? Really?', 'surprised'], ['Wait, {X}? Go on.', 'curious']],
-  cheerful: [['{X}? Oh, I love that!', 'excited'], ['{X}! How wonderful.', 'happy'], ["Oh, {X}! That sounds lovely.", 'happy']],
-  grumpy: [['{X}? Hmph.', 'annoyed'], ['{X}? Spare me.', 'annoyed'], ['{X}. Overrated, if you ask me.', 'annoyed'], ['Bah. {X}.', 'annoyed']],
-  calm: [["Ah, {X}. There's a lot to think about there.", 'thoughtful'], ["{X}... Yes, I've wondered about that too.", 'thoughtful'], ['Hm, {X}. I see.', 'calm']],
-  nervous: [['{X}? Oh dear, is that safe?', 'worried'], ['W-wait, {X}? Really?', 'surprised'], ['{X}? That makes me a little nervous.', 'worried']],
-  playful: [['{X}? Ha! Only you, {P}.', 'amused'], ["{X}! Now we're talking.", 'amused'], ['{X}? I knew it!', 'amused']],
-  curious: [['{X}? What about it?', 'curious'], ['Wait, {X}? How does that work?', 'curious'], ['{X}? Tell me everything.', 'curious']],
+  neutral: [
+    ['{X}? Tell me more.', 'curious'],
+    ["{X}? Now that's interesting.", 'surprised'],
+    ['{X}? I had no idea.', 'surprised'],
+    ['{X}? Really?', 'surprised'],
+    ['Wait, {X}? Go on.', 'curious'],
+  ],
+  cheerful: [
+    ['{X}? Oh, I love that!', 'excited'],
+    ['{X}! How wonderful.', 'happy'],
+    ['Oh, {X}! That sounds lovely.', 'happy'],
+  ],
+  grumpy: [
+    ['{X}? Hmph.', 'annoyed'],
+    ['{X}? Spare me.', 'annoyed'],
+    ['{X}. Overrated, if you ask me.', 'annoyed'],
+    ['Bah. {X}.', 'annoyed'],
+  ],
+  calm: [
+    ["Ah, {X}. There's a lot to think about there.", 'thoughtful'],
+    ["{X}... Yes, I've wondered about that too.", 'thoughtful'],
+    ['Hm, {X}. I see.', 'calm'],
+  ],
+  nervous: [
+    ['{X}? Oh dear, is that safe?', 'worried'],
+    ['W-wait, {X}? Really?', 'surprised'],
+    ['{X}? That makes me a little nervous.', 'worried'],
+  ],
+  playful: [
+    ['{X}? Ha! Only you, {P}.', 'amused'],
+    ["{X}! Now we're talking.", 'amused'],
+    ['{X}? I knew it!', 'amused'],
+  ],
+  curious: [
+    ['{X}? What about it?', 'curious'],
+    ['Wait, {X}? How does that work?', 'curious'],
+    ['{X}? Tell me everything.', 'curious'],
+  ],
 };
 
 const ECHO_SAD: readonly Tpl[] = [
@@ -479,13 +807,44 @@ const ECHO_SAD_GRUMPY: readonly Tpl[] = [
 ];
 
 const REACT: Bank = {
-  neutral: [['I hear you.', 'calm'], ['Fair enough.', 'calm'], ['True, true.', 'calm'], ["That's a good point.", 'thoughtful']],
-  cheerful: [["Oh, I couldn't agree more!", 'happy'], ["That's so true, {P}!", 'happy'], ['Ha, exactly!', 'happy'], ['You always know what to say.', 'happy']],
-  grumpy: [["Hmph. I'm not so sure about that.", 'annoyed'], ['Nonsense.', 'annoyed'], ['If you say so.', 'annoyed'], ["I've heard that one before.", 'annoyed']],
-  calm: [["Mm. There's something to that.", 'thoughtful'], ["Perhaps you're right.", 'calm'], ['I see what you mean.', 'calm']],
-  nervous: [['Oh dear, do you really think so?', 'worried'], ["Oh! I, um, hadn't thought of that.", 'surprised'], ['That sounds a bit worrying.', 'worried']],
-  playful: [["Ha! You're a riot, {P}.", 'amused'], ['Oh, stop it.', 'amused'], ['Is that so? Scandalous!', 'amused']],
-  curious: [['Huh, I never thought of it that way.', 'surprised'], ['Really? Why do you say that?', 'curious'], ['Interesting. What makes you think so?', 'curious']],
+  neutral: [
+    ['I hear you.', 'calm'],
+    ['Fair enough.', 'calm'],
+    ['True, true.', 'calm'],
+    ["That's a good point.", 'thoughtful'],
+  ],
+  cheerful: [
+    ["Oh, I couldn't agree more!", 'happy'],
+    ["That's so true, {P}!", 'happy'],
+    ['Ha, exactly!', 'happy'],
+    ['You always know what to say.', 'happy'],
+  ],
+  grumpy: [
+    ["Hmph. I'm not so sure about that.", 'annoyed'],
+    ['Nonsense.', 'annoyed'],
+    ['If you say so.', 'annoyed'],
+    ["I've heard that one before.", 'annoyed'],
+  ],
+  calm: [
+    ["Mm. There's something to that.", 'thoughtful'],
+    ["Perhaps you're right.", 'calm'],
+    ['I see what you mean.', 'calm'],
+  ],
+  nervous: [
+    ['Oh dear, do you really think so?', 'worried'],
+    ["Oh! I, um, hadn't thought of that.", 'surprised'],
+    ['That sounds a bit worrying.', 'worried'],
+  ],
+  playful: [
+    ["Ha! You're a riot, {P}.", 'amused'],
+    ['Oh, stop it.', 'amused'],
+    ['Is that so? Scandalous!', 'amused'],
+  ],
+  curious: [
+    ['Huh, I never thought of it that way.', 'surprised'],
+    ['Really? Why do you say that?', 'curious'],
+    ['Interesting. What makes you think so?', 'curious'],
+  ],
 };
 
 const REACT_SAD: readonly Tpl[] = [
@@ -500,40 +859,114 @@ const REACT_HAPPY: readonly Tpl[] = [
 ];
 
 const TOPIC_HIT: Bank = {
-  neutral: [["Oh, {T}! Now you're speaking my language.", 'excited'], ["You like {T} too? I knew we'd get along.", 'happy']],
-  cheerful: [['{T}! I could talk about that for hours.', 'excited'], ["Oh, {T}! That's my favorite thing in the world!", 'excited']],
-  grumpy: [['{T}? Finally, a subject worth discussing.', 'amused'], ['Hmph. At least you know {T} matters.', 'thoughtful']],
-  calm: [['Ah, {T}. A subject close to my heart.', 'calm'], ['{T}... you have good taste, {P}.', 'happy']],
-  nervous: [['Oh! {T}! I love {T}. Quietly.', 'happy'], ["You're into {T}? Me too, actually!", 'surprised']],
-  playful: [['{T}? Say no more, I am the expert.', 'amused'], ['Did someone say {T}?', 'excited']],
-  curious: [['{T}! What got you into it?', 'curious'], ['Wait, you know about {T}? Tell me everything!', 'excited']],
+  neutral: [
+    ["Oh, {T}! Now you're speaking my language.", 'excited'],
+    ["You like {T} too? I knew we'd get along.", 'happy'],
+  ],
+  cheerful: [
+    ['{T}! I could talk about that for hours.', 'excited'],
+    ["Oh, {T}! That's my favorite thing in the world!", 'excited'],
+  ],
+  grumpy: [
+    ['{T}? Finally, a subject worth discussing.', 'amused'],
+    ['Hmph. At least you know {T} matters.', 'thoughtful'],
+  ],
+  calm: [
+    ['Ah, {T}. A subject close to my heart.', 'calm'],
+    ['{T}... you have good taste, {P}.', 'happy'],
+  ],
+  nervous: [
+    ['Oh! {T}! I love {T}. Quietly.', 'happy'],
+    ["You're into {T}? Me too, actually!", 'surprised'],
+  ],
+  playful: [
+    ['{T}? Say no more, I am the expert.', 'amused'],
+    ['Did someone say {T}?', 'excited'],
+  ],
+  curious: [
+    ['{T}! What got you into it?', 'curious'],
+    ['Wait, you know about {T}? Tell me everything!', 'excited'],
+  ],
 };
 
 const TOPIC_FOLLOW: readonly Tpl[] = [
   ['What got you into it?', 'curious'],
   ['Have you been at it long?', 'curious'],
   ["I've got stories about that, believe me.", 'amused'],
-  ["We should compare notes sometime.", 'happy'],
+  ['We should compare notes sometime.', 'happy'],
 ];
 
 const TOPIC_STATEMENT: Bank = {
-  neutral: [["I've been thinking about {T} lately.", 'thoughtful'], ['Did I ever tell you about {T}?', 'curious'], ['I read something about {T} the other day.', 'thoughtful'], ["I can't stop thinking about {T} this week.", 'thoughtful']],
-  cheerful: [["I just love {T}, don't you?", 'happy'], ['Nothing brightens my day like {T}!', 'happy'], ['You know what makes me happy? {T}.', 'happy'], ['I had the best time with {T} yesterday!', 'excited']],
-  grumpy: [["Don't get me started on {T}.", 'annoyed'], ['Nobody takes {T} seriously anymore.', 'annoyed'], ["Overrated, {T}. Still, I can't stop thinking about it.", 'thoughtful'], ['People get {T} all wrong, you know.', 'annoyed']],
-  curious: [['Have you ever wondered how {T} really works?', 'curious'], ["I've got a hundred questions about {T}.", 'curious'], ['I want to learn everything about {T}.', 'excited']],
-  calm: [["There's something peaceful about {T}.", 'calm'], ['I was reflecting on {T} this morning.', 'thoughtful'], ['You learn patience from {T}, I find.', 'calm']],
-  nervous: [["I, um, have been reading about {T}. A lot.", 'worried'], ['Is it silly that {T} makes me a bit nervous?', 'worried'], ['I keep meaning to ask someone about {T}.', 'worried']],
-  playful: [["I have a theory about {T}, and it's ridiculous.", 'amused'], ["Guess who's the local expert on {T} now? Me. Self-appointed.", 'amused'], ["If {T} were a person, I'd marry it.", 'amused']],
+  neutral: [
+    ["I've been thinking about {T} lately.", 'thoughtful'],
+    ['Did I ever tell you about {T}?', 'curious'],
+    ['I read something about {T} the other day.', 'thoughtful'],
+    ["I can't stop thinking about {T} this week.", 'thoughtful'],
+  ],
+  cheerful: [
+    ["I just love {T}, don't you?", 'happy'],
+    ['Nothing brightens my day like {T}!', 'happy'],
+    ['You know what makes me happy? {T}.', 'happy'],
+    ['I had the best time with {T} yesterday!', 'excited'],
+  ],
+  grumpy: [
+    ["Don't get me started on {T}.", 'annoyed'],
+    ['Nobody takes {T} seriously anymore.', 'annoyed'],
+    ["Overrated, {T}. Still, I can't stop thinking about it.", 'thoughtful'],
+    ['People get {T} all wrong, you know.', 'annoyed'],
+  ],
+  curious: [
+    ['Have you ever wondered how {T} really works?', 'curious'],
+    ["I've got a hundred questions about {T}.", 'curious'],
+    ['I want to learn everything about {T}.', 'excited'],
+  ],
+  calm: [
+    ["There's something peaceful about {T}.", 'calm'],
+    ['I was reflecting on {T} this morning.', 'thoughtful'],
+    ['You learn patience from {T}, I find.', 'calm'],
+  ],
+  nervous: [
+    ['I, um, have been reading about {T}. A lot.', 'worried'],
+    ['Is it silly that {T} makes me a bit nervous?', 'worried'],
+    ['I keep meaning to ask someone about {T}.', 'worried'],
+  ],
+  playful: [
+    ["I have a theory about {T}, and it's ridiculous.", 'amused'],
+    ["Guess who's the local expert on {T} now? Me. Self-appointed.", 'amused'],
+    ["If {T} were a person, I'd marry it.", 'amused'],
+  ],
 };
 
 const TOPIC_QUESTION: Bank = {
-  neutral: [['What do you think about {T}, {P}?', 'curious'], ['Have you ever gotten into {T}?', 'curious'], ['Do you know much about {T}?', 'curious']],
-  cheerful: [['Have you tried {T}? You would love it!', 'excited'], ['We should do something with {T} together sometime, {P}!', 'excited']],
-  grumpy: [["Don't tell me you're into {T} too?", 'annoyed'], ['Be honest: what do you really think of {T}?', 'curious']],
-  calm: [['What do you make of {T}, {P}?', 'thoughtful'], ['Have you ever given much thought to {T}?', 'thoughtful']],
-  nervous: [['Can I ask you something about {T}?', 'worried'], ['Do you ever worry about {T}? Or is that just me?', 'worried']],
-  playful: [['Quick, {P}: {T}, yes or no?', 'amused'], ['On a scale of one to ten, how much do you care about {T}?', 'amused']],
-  curious: [['Have you heard anything new about {T}?', 'curious'], ['What do you know about {T}? I want details.', 'curious']],
+  neutral: [
+    ['What do you think about {T}, {P}?', 'curious'],
+    ['Have you ever gotten into {T}?', 'curious'],
+    ['Do you know much about {T}?', 'curious'],
+  ],
+  cheerful: [
+    ['Have you tried {T}? You would love it!', 'excited'],
+    ['We should do something with {T} together sometime, {P}!', 'excited'],
+  ],
+  grumpy: [
+    ["Don't tell me you're into {T} too?", 'annoyed'],
+    ['Be honest: what do you really think of {T}?', 'curious'],
+  ],
+  calm: [
+    ['What do you make of {T}, {P}?', 'thoughtful'],
+    ['Have you ever given much thought to {T}?', 'thoughtful'],
+  ],
+  nervous: [
+    ['Can I ask you something about {T}?', 'worried'],
+    ['Do you ever worry about {T}? Or is that just me?', 'worried'],
+  ],
+  playful: [
+    ['Quick, {P}: {T}, yes or no?', 'amused'],
+    ['On a scale of one to ten, how much do you care about {T}?', 'amused'],
+  ],
+  curious: [
+    ['Have you heard anything new about {T}?', 'curious'],
+    ['What do you know about {T}? I want details.', 'curious'],
+  ],
 };
 
 const SHIFT: Record<Temper, readonly string[]> = {
@@ -547,17 +980,42 @@ const SHIFT: Record<Temper, readonly string[]> = {
 };
 
 const ASK_PARTNER: Bank = {
-  neutral: [['What about you, {P}? What have you been up to?', 'curious'], ["What's new with you, {P}?", 'curious'], ['Any news, {P}?', 'curious']],
-  cheerful: [["Tell me something good, {P}! What's new?", 'excited'], ["So what's making you smile today, {P}?", 'happy']],
-  grumpy: [['Your turn, {P}. Say something interesting.', 'annoyed'], ["Well? Don't just stand there, {P}.", 'annoyed']],
-  calm: [["What's on your mind today, {P}?", 'thoughtful'], ['And how are things with you, {P}?', 'calm']],
-  nervous: [['Um, how about you, {P}?', 'worried'], ["I've been talking too much. What about you, {P}?", 'worried']],
-  playful: [["So, {P}, what's the gossip?", 'amused'], ['Go on, {P}, tell me your deepest secret.', 'amused']],
-  curious: [['Seen anything interesting lately, {P}?', 'curious'], ["What's the most exciting thing you've heard this week, {P}?", 'curious']],
+  neutral: [
+    ['What about you, {P}? What have you been up to?', 'curious'],
+    ["What's new with you, {P}?", 'curious'],
+    ['Any news, {P}?', 'curious'],
+  ],
+  cheerful: [
+    ["Tell me something good, {P}! What's new?", 'excited'],
+    ["So what's making you smile today, {P}?", 'happy'],
+  ],
+  grumpy: [
+    ['Your turn, {P}. Say something interesting.', 'annoyed'],
+    ["Well? Don't just stand there, {P}.", 'annoyed'],
+  ],
+  calm: [
+    ["What's on your mind today, {P}?", 'thoughtful'],
+    ['And how are things with you, {P}?', 'calm'],
+  ],
+  nervous: [
+    ['Um, how about you, {P}?', 'worried'],
+    ["I've been talking too much. What about you, {P}?", 'worried'],
+  ],
+  playful: [
+    ["So, {P}, what's the gossip?", 'amused'],
+    ['Go on, {P}, tell me your deepest secret.', 'amused'],
+  ],
+  curious: [
+    ['Seen anything interesting lately, {P}?', 'curious'],
+    ["What's the most exciting thing you've heard this week, {P}?", 'curious'],
+  ],
 };
 
 const PLACE_REMARK: Bank = {
-  neutral: [['I do like it here at {L}.', 'happy'], ["It's nice at {L} this time of day.", 'calm']],
+  neutral: [
+    ['I do like it here at {L}.', 'happy'],
+    ["It's nice at {L} this time of day.", 'calm'],
+  ],
   cheerful: [['{L} is my favorite spot in the world!', 'happy']],
   grumpy: [['{L} used to be quieter, you know.', 'annoyed']],
   calm: [['{L} always puts me in a thoughtful mood.', 'thoughtful']],
@@ -567,29 +1025,88 @@ const PLACE_REMARK: Bank = {
 };
 
 const INTERJECTION: Record<Temper, readonly Tpl[]> = {
-  neutral: [['True.', 'calm'], ['Ha, fair enough.', 'amused'], ['I see.', 'calm'], ['Right.', 'calm'], ['Mm-hm.', 'calm']],
-  cheerful: [['Oh, how fun!', 'happy'], ['Ha, I love that.', 'happy'], ['Oh, yes!', 'happy']],
-  grumpy: [['Hmph.', 'annoyed'], ['If you say so.', 'annoyed'], ['Sure, sure.', 'annoyed'], ['Bah.', 'annoyed']],
-  calm: [['Mm.', 'calm'], ['Indeed.', 'calm'], ['I see.', 'calm']],
-  nervous: [['Oh, um.', 'worried'], ['Oh my.', 'worried'], ['Right, yes.', 'worried']],
-  playful: [['Ha!', 'amused'], ['Oh, you.', 'amused'], ['Ooh.', 'amused']],
-  curious: [['Huh!', 'surprised'], ['Interesting.', 'curious'], ['Ooh, really?', 'curious']],
+  neutral: [
+    ['True.', 'calm'],
+    ['Ha, fair enough.', 'amused'],
+    ['I see.', 'calm'],
+    ['Right.', 'calm'],
+    ['Mm-hm.', 'calm'],
+  ],
+  cheerful: [
+    ['Oh, how fun!', 'happy'],
+    ['Ha, I love that.', 'happy'],
+    ['Oh, yes!', 'happy'],
+  ],
+  grumpy: [
+    ['Hmph.', 'annoyed'],
+    ['If you say so.', 'annoyed'],
+    ['Sure, sure.', 'annoyed'],
+    ['Bah.', 'annoyed'],
+  ],
+  calm: [
+    ['Mm.', 'calm'],
+    ['Indeed.', 'calm'],
+    ['I see.', 'calm'],
+  ],
+  nervous: [
+    ['Oh, um.', 'worried'],
+    ['Oh my.', 'worried'],
+    ['Right, yes.', 'worried'],
+  ],
+  playful: [
+    ['Ha!', 'amused'],
+    ['Oh, you.', 'amused'],
+    ['Ooh.', 'amused'],
+  ],
+  curious: [
+    ['Huh!', 'surprised'],
+    ['Interesting.', 'curious'],
+    ['Ooh, really?', 'curious'],
+  ],
 };
 
 const GOODBYE: Bank = {
-  neutral: [['Well, I should get going. See you around, {P}!', 'happy'], ['It was nice talking, {P}. Take care!', 'happy'], ["I'll let you go, {P}. See you soon!", 'calm']],
-  cheerful: [["This was lovely, {P}! Let's do it again soon!", 'happy'], ["Bye, {P}! Don't be a stranger!", 'happy']],
-  grumpy: [["Right. That's enough chatter for one day. Bye, {P}.", 'annoyed'], ['I have things to do. Goodbye, {P}.', 'annoyed']],
-  calm: [['Until next time, {P}. Be well.', 'calm'], ['Thank you for the talk, {P}. Go gently.', 'calm']],
-  nervous: [['Oh! Is that the time? I have to go. Bye, {P}!', 'surprised'], ['I, um, should go. Bye, {P}!', 'worried']],
-  playful: [['I\'d love to stay, but my fans await. Later, {P}!', 'amused'], ['Catch you later, {P}. Try not to miss me too much!', 'amused']],
-  curious: [['I have to go, but I want the full story next time, {P}!', 'excited'], ["Let's pick this up later, {P}. I'll have questions!", 'curious']],
+  neutral: [
+    ['Well, I should get going. See you around, {P}!', 'happy'],
+    ['It was nice talking, {P}. Take care!', 'happy'],
+    ["I'll let you go, {P}. See you soon!", 'calm'],
+  ],
+  cheerful: [
+    ["This was lovely, {P}! Let's do it again soon!", 'happy'],
+    ["Bye, {P}! Don't be a stranger!", 'happy'],
+  ],
+  grumpy: [
+    ["Right. That's enough chatter for one day. Bye, {P}.", 'annoyed'],
+    ['I have things to do. Goodbye, {P}.', 'annoyed'],
+  ],
+  calm: [
+    ['Until next time, {P}. Be well.', 'calm'],
+    ['Thank you for the talk, {P}. Go gently.', 'calm'],
+  ],
+  nervous: [
+    ['Oh! Is that the time? I have to go. Bye, {P}!', 'surprised'],
+    ['I, um, should go. Bye, {P}!', 'worried'],
+  ],
+  playful: [
+    ["I'd love to stay, but my fans await. Later, {P}!", 'amused'],
+    ['Catch you later, {P}. Try not to miss me too much!', 'amused'],
+  ],
+  curious: [
+    ['I have to go, but I want the full story next time, {P}!', 'excited'],
+    ["Let's pick this up later, {P}. I'll have questions!", 'curious'],
+  ],
 };
 
 const GOODBYE_HOME: Bank = {
-  neutral: [["I'd better head back to {H}. See you around, {P}!", 'happy'], ['Time I got back to {H}. Good talk, {P}.', 'calm']],
+  neutral: [
+    ["I'd better head back to {H}. See you around, {P}!", 'happy'],
+    ['Time I got back to {H}. Good talk, {P}.', 'calm'],
+  ],
   cheerful: [["I'm off to {H}, but this was lovely, {P}! Bye!", 'happy']],
-  grumpy: [["I'm heading back to {H}. Peace and quiet at last.", 'annoyed'], ["Well, I'm off to {H}. Don't follow me, {P}.", 'annoyed']],
+  grumpy: [
+    ["I'm heading back to {H}. Peace and quiet at last.", 'annoyed'],
+    ["Well, I'm off to {H}. Don't follow me, {P}.", 'annoyed'],
+  ],
   calm: [["I'll walk back to {H} now. Be well, {P}.", 'calm']],
   nervous: [['I should get back to {H} before dark. Bye, {P}!', 'worried']],
   playful: [['{H} is calling my name. Later, {P}!', 'amused']],
@@ -597,13 +1114,34 @@ const GOODBYE_HOME: Bank = {
 };
 
 const GOODBYE_REPLY: Bank = {
-  neutral: [['Bye, {P}! Take care.', 'happy'], ['See you soon, {P}!', 'happy']],
-  cheerful: [['Bye, {P}! This was fun!', 'happy'], ['Take care, {P}! Come by anytime!', 'happy']],
-  grumpy: [['Finally. I mean, bye, {P}.', 'annoyed'], ['Mm. Goodbye, {P}.', 'annoyed']],
-  calm: [['Go well, {P}.', 'calm'], ['Until next time, {P}.', 'calm']],
-  nervous: [['Oh! Okay, bye, {P}!', 'surprised'], ['B-bye, {P}! Be careful out there.', 'worried']],
-  playful: [["Don't do anything I wouldn't do, {P}!", 'amused'], ['Parting is such sweet sorrow. Bye, {P}!', 'amused']],
-  curious: [['Bye, {P}! Tell me how it goes!', 'excited'], ['See you, {P}! I want updates!', 'excited']],
+  neutral: [
+    ['Bye, {P}! Take care.', 'happy'],
+    ['See you soon, {P}!', 'happy'],
+  ],
+  cheerful: [
+    ['Bye, {P}! This was fun!', 'happy'],
+    ['Take care, {P}! Come by anytime!', 'happy'],
+  ],
+  grumpy: [
+    ['Finally. I mean, bye, {P}.', 'annoyed'],
+    ['Mm. Goodbye, {P}.', 'annoyed'],
+  ],
+  calm: [
+    ['Go well, {P}.', 'calm'],
+    ['Until next time, {P}.', 'calm'],
+  ],
+  nervous: [
+    ['Oh! Okay, bye, {P}!', 'surprised'],
+    ['B-bye, {P}! Be careful out there.', 'worried'],
+  ],
+  playful: [
+    ["Don't do anything I wouldn't do, {P}!", 'amused'],
+    ['Parting is such sweet sorrow. Bye, {P}!', 'amused'],
+  ],
+  curious: [
+    ['Bye, {P}! Tell me how it goes!', 'excited'],
+    ['See you, {P}! I want updates!', 'excited'],
+  ],
 };
 
 const VOICE_LEADS: readonly string[] = ['You know me. ', 'As I always say, ', 'Well, '];
@@ -613,9 +1151,9 @@ const VOICE_LEADS: readonly string[] = ['You know me. ', 'As I always say, ', 'W
 // ---------------------------------------------------------------------------
 
 const STOP = new Set(
-  (
-    "a about above after again against all also am an and any are aren't as at be because been before being below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each even ever every few for from further get gets getting got had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself just let's like maybe me more most much must my myself no nor not now of off on once only or other ought our ours ourselves out over own really same say said says she she'd she'll she's should shouldn't so some such than that that's the their theirs them themselves then there there's these they they'd they'll they're they've this those through to too under until up upon us very was wasn't we we'd we'll we're we've well were weren't what what's when when's where where's which while who who's whom why why's will with won't would wouldn't yes yeah yet you you'd you'll you're you've your yours yourself yourselves oh ah hmm hm huh ha haha hey hi hello bye goodbye okay ok know think thought thing things something anything nothing everything someone anyone everyone way lot lots today tonight tomorrow yesterday morning evening night day days time times week year last next ago always never sometimes often still again already though although going gone come came make made take took see saw look looked want wanted need tell told talk talking feel felt good great nice fine sure right kind sort pretty quite little bit around back hmph bah ugh wow gosh ooh oops eh um uh er mm exactly actually probably definitely certainly absolutely honestly anyway anyways indeed perhaps either neither another whole enough almost instead hope hoping hoped wonder wonders wondered wondering believe guess remember mean means meant seem seems seemed agree sorry thanks thank please suppose supposed coming keep keeps kept start started stop stopped try tried trying find found give gave put call called work worked went tell used help let lets dear friend wait listen"
-  ).split(/\s+/),
+  "a about above after again against all also am an and any are aren't as at be because been before being below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each even ever every few for from further get gets getting got had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself just let's like maybe me more most much must my myself no nor not now of off on once only or other ought our ours ourselves out over own really same say said says she she'd she'll she's should shouldn't so some such than that that's the their theirs them themselves then there there's these they they'd they'll they're they've this those through to too under until up upon us very was wasn't we we'd we'll we're we've well were weren't what what's when when's where where's which while who who's whom why why's will with won't would wouldn't yes yeah yet you you'd you'll you're you've your yours yourself yourselves oh ah hmm hm huh ha haha hey hi hello bye goodbye okay ok know think thought thing things something anything nothing everything someone anyone everyone way lot lots today tonight tomorrow yesterday morning evening night day days time times week year last next ago always never sometimes often still again already though although going gone come came make made take took see saw look looked want wanted need tell told talk talking feel felt good great nice fine sure right kind sort pretty quite little bit around back hmph bah ugh wow gosh ooh oops eh um uh er mm exactly actually probably definitely certainly absolutely honestly anyway anyways indeed perhaps either neither another whole enough almost instead hope hoping hoped wonder wonders wondered wondering believe guess remember mean means meant seem seems seemed agree sorry thanks thank please suppose supposed coming keep keeps kept start started stop stopped try tried trying find found give gave put call called work worked went tell used help let lets dear friend wait listen".split(
+    /\s+/,
+  ),
 );
 
 const DETERMINERS: Record<string, string> = {
@@ -634,13 +1172,81 @@ const DETERMINERS: Record<string, string> = {
   those: 'those',
 };
 
-const POSITIVE = new Set(['love', 'loved', 'lovely', 'great', 'wonderful', 'beautiful', 'delicious', 'amazing', 'happy', 'fun', 'best', 'glad', 'favorite', 'favourite', 'perfect', 'excited', 'brilliant', 'fantastic', 'sweet', 'cozy', 'won', 'sunny', 'adore', 'enjoy', 'enjoyed', 'proud', 'lucky']);
-const NEGATIVE = new Set(['hate', 'awful', 'terrible', 'sad', 'lost', 'broke', 'broken', 'scared', 'afraid', 'ghost', 'ghosts', 'storm', 'worried', 'worry', 'tired', 'sick', 'angry', 'bad', 'worst', 'lonely', 'died', 'dead', 'missing', 'trouble', 'haunted', 'fear', 'hurt', 'cried', 'crying', 'stolen', 'fire', 'flood', 'miss', 'failed', 'ruined']);
+const POSITIVE = new Set([
+  'love',
+  'loved',
+  'lovely',
+  'great',
+  'wonderful',
+  'beautiful',
+  'delicious',
+  'amazing',
+  'happy',
+  'fun',
+  'best',
+  'glad',
+  'favorite',
+  'favourite',
+  'perfect',
+  'excited',
+  'brilliant',
+  'fantastic',
+  'sweet',
+  'cozy',
+  'won',
+  'sunny',
+  'adore',
+  'enjoy',
+  'enjoyed',
+  'proud',
+  'lucky',
+]);
+const NEGATIVE = new Set([
+  'hate',
+  'awful',
+  'terrible',
+  'sad',
+  'lost',
+  'broke',
+  'broken',
+  'scared',
+  'afraid',
+  'ghost',
+  'ghosts',
+  'storm',
+  'worried',
+  'worry',
+  'tired',
+  'sick',
+  'angry',
+  'bad',
+  'worst',
+  'lonely',
+  'died',
+  'dead',
+  'missing',
+  'trouble',
+  'haunted',
+  'fear',
+  'hurt',
+  'cried',
+  'crying',
+  'stolen',
+  'fire',
+  'flood',
+  'miss',
+  'failed',
+  'ruined',
+]);
 
-const GREETING_RE = /^\s*(?:oh[,!.]?\s+|well[,!.]?\s+|ah[,!.]?\s+)?(?:hi|hello|hey|howdy|greetings|good (?:morning|afternoon|evening|day)|ahoy|yo|hiya|well met)\b|\b(?:nice|good|lovely|great) to see you\b/i;
-const GOODBYE_RE = /\b(?:good-?bye|bye|farewell|see you (?:later|soon|around|tomorrow|next time)|see ya|take care|good night|gotta go|got to go|have to go|must go|i'm off|i'll be off|heading (?:back|home|off)|head back|until next time|catch you later|later, \w+[.!])/i;
-const HOW_ARE_YOU_RE = /\bhow (?:are|have) you\b|\bhow's it going\b|\bhow are things\b|\bhow do you do\b|\bhow's (?:your day|life)\b|\byou (?:doing )?(?:ok|okay|alright|all right|well)\?/i;
-const YES_NO_RE = /^(?:so|and|but|oh|well|say|hey|then)?[,\s]*(?:do|does|did|are|is|am|have|has|had|can|could|would|will|should|shall|was|were|won't|don't|isn't|aren't|didn't)\b/i;
+const GREETING_RE =
+  /^\s*(?:oh[,!.]?\s+|well[,!.]?\s+|ah[,!.]?\s+)?(?:hi|hello|hey|howdy|greetings|good (?:morning|afternoon|evening|day)|ahoy|yo|hiya|well met)\b|\b(?:nice|good|lovely|great) to see you\b/i;
+const GOODBYE_RE =
+  /\b(?:good-?bye|bye|farewell|see you (?:later|soon|around|tomorrow|next time)|see ya|take care|good night|gotta go|got to go|have to go|must go|i'm off|i'll be off|heading (?:back|home|off)|head back|until next time|catch you later|later, \w+[.!])/i;
+const HOW_ARE_YOU_RE =
+  /\bhow (?:are|have) you\b|\bhow's it going\b|\bhow are things\b|\bhow do you do\b|\bhow's (?:your day|life)\b|\byou (?:doing )?(?:ok|okay|alright|all right|well)\?/i;
+const YES_NO_RE =
+  /^(?:so|and|but|oh|well|say|hey|then)?[,\s]*(?:do|does|did|are|is|am|have|has|had|can|could|would|will|should|shall|was|were|won't|don't|isn't|aren't|didn't)\b/i;
 
 interface Heard {
   text: string;
@@ -672,14 +1278,23 @@ function tokenize(text: string): Token[] {
   while ((m = re.exec(text)) !== null) {
     const between = text.slice(lastEnd, m.index);
     const raw = m[0].replace(/’/g, "'").replace(/['-]+$/, '');
-    tokens.push({ gap: between, raw, lower: raw.toLowerCase(), index: m.index, sentenceStart: tokens.length === 0 || /[.!?…:;"]/.test(between) });
+    tokens.push({
+      gap: between,
+      raw,
+      lower: raw.toLowerCase(),
+      index: m.index,
+      sentenceStart: tokens.length === 0 || /[.!?…:;"]/.test(between),
+    });
     lastEnd = m.index + m[0].length;
   }
   return tokens;
 }
 
 function stem(word: string): string {
-  return word.replace(/'s$/, '').replace(/(?:ies)$/, 'y').replace(/(?<!s)s$/, '');
+  return word
+    .replace(/'s$/, '')
+    .replace(/(?:ies)$/, 'y')
+    .replace(/(?<!s)s$/, '');
 }
 
 function splitSentences(text: string): string[] {
@@ -733,7 +1348,11 @@ function hear(text: string, speaker: StorytellerContext['speaker'] | null, names
     if (t.lower.length < 4 || STOP.has(t.lower) || STOP.has(s) || excluded.has(s)) return;
     const afterDet = i > 0 && !!DETERMINERS[tokens[i - 1].lower] && isAdjacent(t);
     const afterDetAdj =
-      i > 1 && !!DETERMINERS[tokens[i - 2].lower] && looksAdjective(tokens[i - 1].lower) && isAdjacent(t) && isAdjacent(tokens[i - 1]);
+      i > 1 &&
+      !!DETERMINERS[tokens[i - 2].lower] &&
+      looksAdjective(tokens[i - 1].lower) &&
+      isAdjacent(t) &&
+      isAdjacent(tokens[i - 1]);
     // "a quiet walk": "quiet" is the adjective, the noun after it is the thing to echo.
     if (afterDet && looksAdjective(t.lower) && isContentWord(tokens[i + 1]) && isAdjacent(tokens[i + 1])) return;
     let score = Math.min(t.lower.length, 10);
@@ -766,7 +1385,69 @@ function hear(text: string, speaker: StorytellerContext['speaker'] | null, names
   };
 }
 
-const ADJECTIVES = new Set(['old', 'new', 'big', 'small', 'tiny', 'huge', 'quiet', 'loud', 'young', 'long', 'short', 'dark', 'bright', 'red', 'blue', 'green', 'white', 'black', 'golden', 'strange', 'secret', 'hidden', 'ancient', 'little', 'giant', 'wild', 'fresh', 'warm', 'cold', 'late', 'early', 'first', 'last', 'whole', 'same', 'other', 'lovely', 'wonderful', 'beautiful', 'terrible', 'awful', 'haunted', 'broken', 'lost', 'best', 'worst', 'favorite', 'favourite', 'local', 'main', 'real', 'odd', 'weird', 'funny', 'silly', 'quick', 'slow', 'great', 'nice', 'good', 'bad']);
+const ADJECTIVES = new Set([
+  'old',
+  'new',
+  'big',
+  'small',
+  'tiny',
+  'huge',
+  'quiet',
+  'loud',
+  'young',
+  'long',
+  'short',
+  'dark',
+  'bright',
+  'red',
+  'blue',
+  'green',
+  'white',
+  'black',
+  'golden',
+  'strange',
+  'secret',
+  'hidden',
+  'ancient',
+  'little',
+  'giant',
+  'wild',
+  'fresh',
+  'warm',
+  'cold',
+  'late',
+  'early',
+  'first',
+  'last',
+  'whole',
+  'same',
+  'other',
+  'lovely',
+  'wonderful',
+  'beautiful',
+  'terrible',
+  'awful',
+  'haunted',
+  'broken',
+  'lost',
+  'best',
+  'worst',
+  'favorite',
+  'favourite',
+  'local',
+  'main',
+  'real',
+  'odd',
+  'weird',
+  'funny',
+  'silly',
+  'quick',
+  'slow',
+  'great',
+  'nice',
+  'good',
+  'bad',
+]);
 
 /** A modifier before a noun ("the *old* lighthouse"): a known adjective or a typical adjective ending. */
 function looksAdjective(word: string): boolean {
@@ -839,7 +1520,29 @@ function cap(text: string): string {
 }
 
 /** Lower-cases the first letter for use after a lead-in, unless it is "I" or the first word looks like a name. */
-const LEAD_WORDS = new Set(['people', 'nobody', 'guess', 'overrated', 'quick', 'can', 'everybody', 'have', 'did', 'do', 'is', 'if', 'be', 'what', 'on', 'we', 'don\'t', 'any', 'got', 'you\'ll', 'there\'s']);
+const LEAD_WORDS = new Set([
+  'people',
+  'nobody',
+  'guess',
+  'overrated',
+  'quick',
+  'can',
+  'everybody',
+  'have',
+  'did',
+  'do',
+  'is',
+  'if',
+  'be',
+  'what',
+  'on',
+  'we',
+  "don't",
+  'any',
+  'got',
+  "you'll",
+  "there's",
+]);
 
 function lowerFirst(text: string): string {
   const first = text.split(/[\s,.!?]/)[0] ?? '';
@@ -977,14 +1680,18 @@ function greeting(
   voices: string[],
 ): Draft {
   const parts: Part[] = [tpl(rng, GREET[temper], vars, true)];
-  const options: [string, number][] = [['none', 1.2], ['follow', 2]];
+  const options: [string, number][] = [
+    ['none', 1.2],
+    ['follow', 2],
+  ];
   if (vars.L) options.push(['place', 3]);
   if (speaker.topics.length > 0) options.push(['topic', 2]);
   if (voices.length > 0) options.push(['voice', 1.5]);
   const choice = rng.weighted(options);
   if (choice === 'place') parts.push(tpl(rng, [...GREET_PLACE[temper], ...GREET_PLACE.neutral], vars));
   else if (choice === 'follow') parts.push(tpl(rng, GREET_FOLLOW, vars));
-  else if (choice === 'topic') parts.push(tpl(rng, OPENER_TOPIC, { ...vars, T: pickTopic(rng, topics, speaker.topics) }));
+  else if (choice === 'topic')
+    parts.push(tpl(rng, OPENER_TOPIC, { ...vars, T: pickTopic(rng, topics, speaker.topics) }));
   else if (choice === 'voice') {
     const v = voicePart(rng, voices, false);
     if (v) parts.push({ ...v, main: false });
@@ -995,12 +1702,17 @@ function greeting(
 function goodbye(rng: Rng, temper: Temper, vars: Vars, heard: Heard | null, hasHome: boolean): Draft {
   if (heard?.isGoodbye) {
     const parts = [tpl(rng, GOODBYE_REPLY[temper], vars, true)];
-    if (hasHome && rng.chance(0.3)) parts.push({ text: cap(fill(`I'm heading back to {H} myself.`, vars)), emotion: 'calm' });
+    if (hasHome && rng.chance(0.3))
+      parts.push({ text: cap(fill(`I'm heading back to {H} myself.`, vars)), emotion: 'calm' });
     return { parts, kind: 'goodbye' };
   }
   const parts: Part[] = [];
   if (heard && rng.chance(0.45)) {
-    parts.push(heard.isQuestion && heard.questionKind === 'yesno' ? tpl(rng, YES_NO[temper], vars) : tpl(rng, INTERJECTION[temper], vars));
+    parts.push(
+      heard.isQuestion && heard.questionKind === 'yesno'
+        ? tpl(rng, YES_NO[temper], vars)
+        : tpl(rng, INTERJECTION[temper], vars),
+    );
   }
   const bank = hasHome && rng.chance(0.55) ? GOODBYE_HOME : GOODBYE;
   parts.push(tpl(rng, bank[temper], vars, true));
@@ -1047,7 +1759,8 @@ function middle(
     if (!spokeAlready && ((heard.isGreeting && turn <= 2) || history.length === 1)) {
       const parts = [tpl(rng, REPLY_GREET[temper], vars, true)];
       if (heard.questionKind === 'howareyou') parts.push(tpl(rng, HOW_ARE_YOU[temper], vars));
-      else if (heard.isQuestion) parts.push(tpl(rng, heard.questionKind === 'yesno' ? YES_NO[temper] : WH_ANSWER[temper], vars));
+      else if (heard.isQuestion)
+        parts.push(tpl(rng, heard.questionKind === 'yesno' ? YES_NO[temper] : WH_ANSWER[temper], vars));
       return { parts: withBody(parts, heard.isQuestion ? 1 : 0.6, heard.isQuestion), kind: 'reply' };
     }
     // A bare "Hello." later on: nothing to react to, so bring something up.
@@ -1057,7 +1770,8 @@ function middle(
     }
     // Answer a question.
     if (heard.isQuestion && rng.chance(0.9)) {
-      if (heard.questionKind === 'howareyou') return { parts: withBody([tpl(rng, HOW_ARE_YOU[temper], vars, true)], 0.55), kind: 'answer' };
+      if (heard.questionKind === 'howareyou')
+        return { parts: withBody([tpl(rng, HOW_ARE_YOU[temper], vars, true)], 0.55), kind: 'answer' };
       // A bare "Good question." is no answer: what-questions always get a statement.
       const bank = heard.questionKind === 'yesno' ? (heard.topicHit ? TOPIC_YES : YES_NO) : WH_ANSWER;
       const parts = [tpl(rng, bank[temper], vars, true)];
@@ -1094,15 +1808,15 @@ function middle(
   }
   if (move === 'echo' && heard?.salient) {
     const x = { ...vars, X: heard.salient };
-    const bank =
-      heard.sentiment < 0 ? (temper === 'grumpy' ? ECHO_SAD_GRUMPY : ECHO_SAD) : ECHO[temper];
+    const bank = heard.sentiment < 0 ? (temper === 'grumpy' ? ECHO_SAD_GRUMPY : ECHO_SAD) : ECHO[temper];
     const parts = [tpl(rng, bank, x, true)];
     return { parts: withBody(parts, 0.35), kind: 'echo' };
   }
   if (move === 'react' && heard) {
     let bank: readonly Tpl[] = REACT[temper];
     if (heard.sentiment < 0 && temper !== 'grumpy' && temper !== 'playful') bank = REACT_SAD;
-    else if (heard.sentiment > 0 && (temper === 'cheerful' || temper === 'neutral' || temper === 'calm')) bank = [...REACT[temper], ...REACT_HAPPY];
+    else if (heard.sentiment > 0 && (temper === 'cheerful' || temper === 'neutral' || temper === 'calm'))
+      bank = [...REACT[temper], ...REACT_HAPPY];
     const parts = [tpl(rng, bank, vars, true)];
     const agree = temper === 'cheerful' || temper === 'calm' || temper === 'neutral';
     if (parts[0].text.endsWith('?')) return { parts, kind: 'react', agree };
@@ -1112,7 +1826,8 @@ function middle(
     const v = voicePart(rng, voices, true);
     if (v) {
       const opensWithInterjection = /^(?:hmph|bah|ha|oh|ah|well|ugh|hm+|um|ooh|yes|no)\b/i.test(v.text);
-      const parts = heard && !opensWithInterjection && rng.chance(0.6) ? [tpl(rng, INTERJECTION[temper], vars), v] : [v];
+      const parts =
+        heard && !opensWithInterjection && rng.chance(0.6) ? [tpl(rng, INTERJECTION[temper], vars), v] : [v];
       return { parts, kind: 'voice' };
     }
   }
@@ -1164,7 +1879,10 @@ function finish(draft: Draft, rng: Rng, temper: Temper, profile: Profile, end: b
     if (drop < 0 && joined(parts).length <= MAX_CHARS) break; // too many sentences: writeLine re-draws
     parts = parts.filter((_, i) => i !== (drop >= 0 ? drop : parts.length - 1));
   }
-  const say = fitLength(joined(parts)).replace(/([.!?]\s+)(\p{Ll})/gu, (_, gap: string, c: string) => gap + c.toUpperCase());
+  const say = fitLength(joined(parts)).replace(
+    /([.!?]\s+)(\p{Ll})/gu,
+    (_, gap: string, c: string) => gap + c.toUpperCase(),
+  );
 
   // Emotion: the main part's, nudged by temperament and by what the line does.
   const main = parts.find((p) => p.main) ?? parts[parts.length - 1];
@@ -1212,7 +1930,11 @@ function genericLine(messages: BaseMessage[]): StorytellerLine {
   const text = human ? textOf(human).trim().slice(-2000) : '';
   const rng = new Rng(hashString(text));
   if (!text) {
-    return { say: rng.pick(['Hello there! Lovely day for a chat, isn\'t it?', 'Oh, hello! What shall we talk about?']), emotion: 'happy', endConversation: false };
+    return {
+      say: rng.pick(["Hello there! Lovely day for a chat, isn't it?", 'Oh, hello! What shall we talk about?']),
+      emotion: 'happy',
+      endConversation: false,
+    };
   }
   const heard = hear(text, null, [], rng);
   const x = heard.salient ? cap(heard.salient) : null;
@@ -1223,9 +1945,18 @@ function genericLine(messages: BaseMessage[]): StorytellerLine {
       : rng.pick(['Good question. Let me think about that one.', "Hmm, I'm not sure. What do you think?"]);
     return { say: fitLength(say), emotion: say.endsWith('?') ? 'curious' : 'thoughtful', endConversation: false };
   }
-  if (heard.isGreeting) return { say: rng.pick(['Hello! Good to see you.', 'Hi there! How are you?']), emotion: 'happy', endConversation: false };
+  if (heard.isGreeting)
+    return {
+      say: rng.pick(['Hello! Good to see you.', 'Hi there! How are you?']),
+      emotion: 'happy',
+      endConversation: false,
+    };
   const say = x
-    ? rng.pick([`${x}? Now that's something worth talking about.`, `Ah, ${heard.salient}. Tell me more!`, `${x}? I was just thinking about that.`])
+    ? rng.pick([
+        `${x}? Now that's something worth talking about.`,
+        `Ah, ${heard.salient}. Tell me more!`,
+        `${x}? I was just thinking about that.`,
+      ])
     : rng.pick(['I see. Tell me more!', 'Hmm, interesting. Go on.']);
   return { say: fitLength(say), emotion: heard.sentiment < 0 ? 'worried' : 'curious', endConversation: false };
 }
@@ -1235,7 +1966,13 @@ function textOf(message: BaseMessage): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
     return content
-      .map((block) => (typeof block === 'string' ? block : typeof (block as { text?: unknown }).text === 'string' ? (block as { text: string }).text : ''))
+      .map((block) =>
+        typeof block === 'string'
+          ? block
+          : typeof (block as { text?: unknown }).text === 'string'
+            ? (block as { text: string }).text
+            : '',
+      )
       .join(' ');
   }
   return '';

@@ -1,12 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assembleDialoguePrompt, parseDialogueTemplate, TemplateError, type DialoguePromptInput } from './dialogue-prompt.js';
+import {
+  assembleDialoguePrompt,
+  parseDialogueTemplate,
+  TemplateError,
+  type DialoguePromptInput,
+} from './dialogue-prompt.js';
 
-const TEMPLATE = parseDialogueTemplate(readFileSync(resolve(import.meta.dirname, '../../../../prompts/templates/dialogue.md'), 'utf8'));
+const TEMPLATE = parseDialogueTemplate(
+  readFileSync(resolve(import.meta.dirname, '../../../../prompts/templates/dialogue.md'), 'utf8'),
+);
 
 const input = (over: Partial<DialoguePromptInput> = {}): DialoguePromptInput => ({
-  speaker: { id: 'mara', name: 'Mara', persona: 'Mara bakes before dawn.', traits: ['nosy', 'warm'], topics: ['rye bread'], voice: ['Psst, heard the news?'] },
+  speaker: {
+    id: 'mara',
+    name: 'Mara',
+    persona: 'Mara bakes before dawn.',
+    traits: ['nosy', 'warm'],
+    topics: ['rye bread'],
+    voice: ['Psst, heard the news?'],
+  },
   mood: 'happy',
   partner: { id: 'otto', name: 'Otto', traits: ['dry'] },
   relationship: 0.7,
@@ -21,7 +35,10 @@ const input = (over: Partial<DialoguePromptInput> = {}): DialoguePromptInput => 
 
 describe('assembleDialoguePrompt', () => {
   it('fills every placeholder of the shipped template', () => {
-    const prompt = assembleDialoguePrompt(TEMPLATE, input({ history: [{ speakerName: 'Otto', text: 'Morning.' }], memories: ['He owes you a coin.'], turn: 2 }));
+    const prompt = assembleDialoguePrompt(
+      TEMPLATE,
+      input({ history: [{ speakerName: 'Otto', text: 'Morning.' }], memories: ['He owes you a coin.'], turn: 2 }),
+    );
     const all = prompt.system + prompt.user;
     expect(all).not.toMatch(/\{\{/);
     expect(prompt.system).toContain('You are Mara');
@@ -35,7 +52,9 @@ describe('assembleDialoguePrompt', () => {
 
   it('guides the turn: opening, middle, last', () => {
     expect(assembleDialoguePrompt(TEMPLATE, input({ turn: 0 })).user).toMatch(/Open the conversation/);
-    expect(assembleDialoguePrompt(TEMPLATE, input({ turn: 2, history: [{ speakerName: 'Otto', text: 'x' }] })).user).toMatch(/Reply to what Otto just said/);
+    expect(
+      assembleDialoguePrompt(TEMPLATE, input({ turn: 2, history: [{ speakerName: 'Otto', text: 'x' }] })).user,
+    ).toMatch(/Reply to what Otto just said/);
     expect(assembleDialoguePrompt(TEMPLATE, input({ turn: 7 })).user).toMatch(/last line: say goodbye/);
   });
 
@@ -57,7 +76,10 @@ describe('assembleDialoguePrompt', () => {
 
   it('keeps prompts bounded however long the history and memories are', () => {
     const long = 'word '.repeat(2_000);
-    const prompt = assembleDialoguePrompt(TEMPLATE, input({ history: [{ speakerName: 'Otto', text: long }], memories: [long] }));
+    const prompt = assembleDialoguePrompt(
+      TEMPLATE,
+      input({ history: [{ speakerName: 'Otto', text: long }], memories: [long] }),
+    );
     expect(prompt.user.length).toBeLessThan(3_000);
   });
 

@@ -47,7 +47,8 @@ export function parseDialogueTemplate(text: string, path = 'dialogue.md'): Dialo
       sections[current].push(line);
     }
   }
-  if (!sections.system || !sections.user) throw new TemplateError(`${path}: a template needs a "## system" and a "## user" section`);
+  if (!sections.system || !sections.user)
+    throw new TemplateError(`${path}: a template needs a "## system" and a "## user" section`);
   return { system: sections.system.join('\n').trim(), user: sections.user.join('\n').trim() };
 }
 
@@ -56,7 +57,9 @@ export function parseDialogueTemplate(text: string, path = 'dialogue.md'): Dialo
  * `{{…}}` is never expanded, and it is flattened so it cannot open a section of its own.
  */
 function fill(template: string, values: Record<string, string>): string {
-  return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, key: string) => (key in values ? neutralize(values[key]) : whole));
+  return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, key: string) =>
+    key in values ? neutralize(values[key]) : whole,
+  );
 }
 
 /** Inserted text cannot close or open the template's `<story>` data fences. */
@@ -81,8 +84,10 @@ function relationshipSentence(name: string, value: number | undefined): string {
 function turnGuidance(input: DialoguePromptInput): string {
   const partner = input.partner.name;
   if (input.turn === 0) return `You have just run into ${partner}. Open the conversation with a greeting or a remark.`;
-  if (input.turn >= input.maxTurns - 1) return `This is your last line: say goodbye to ${partner} in your own way and set endConversation to true.`;
-  if (input.turn >= input.maxTurns - 3) return `Reply to ${partner}, and start wrapping up; you may say goodbye (then set endConversation to true).`;
+  if (input.turn >= input.maxTurns - 1)
+    return `This is your last line: say goodbye to ${partner} in your own way and set endConversation to true.`;
+  if (input.turn >= input.maxTurns - 3)
+    return `Reply to ${partner}, and start wrapping up; you may say goodbye (then set endConversation to true).`;
   return `Reply to what ${partner} just said, and move the conversation somewhere new or deeper.`;
 }
 
@@ -92,11 +97,15 @@ export function assembleDialoguePrompt(template: DialogueTemplate, input: Dialog
     name: inline(speaker.name, 80),
     persona: speaker.persona.trim() || `${speaker.name} has no written persona yet.`,
     traits: speaker.traits.map((t) => inline(t, 60)).join(', ') || 'none given',
-    voice: speaker.voice.length > 0 ? speaker.voice.map((v) => `- ${inline(v, 300)}`).join('\n') : '- (no sample lines)',
+    voice:
+      speaker.voice.length > 0 ? speaker.voice.map((v) => `- ${inline(v, 300)}`).join('\n') : '- (no sample lines)',
     topics: speaker.topics.map((t) => inline(t, 120)).join(', ') || 'anything',
     mood: inline(input.mood, 40),
     partner_name: inline(partner.name, 80),
-    partner_summary: partner.traits.length > 0 ? `${inline(partner.name, 80)} is ${partner.traits.map((t) => inline(t, 60)).join(', ')}.` : `${inline(partner.name, 80)}.`,
+    partner_summary:
+      partner.traits.length > 0
+        ? `${inline(partner.name, 80)} is ${partner.traits.map((t) => inline(t, 60)).join(', ')}.`
+        : `${inline(partner.name, 80)}.`,
     relationship: relationshipSentence(inline(partner.name, 80), input.relationship),
     place: input.place ? inline(input.place, 100) : 'somewhere in the scene',
     scene_description: inline(input.sceneDescription, 600) || 'a small pixel-art town',

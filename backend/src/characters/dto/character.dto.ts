@@ -1,6 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 import type { CharacterDefinition } from '../character-definition.js';
 import { CHARACTER_ID_PATTERN, SpritePaletteDto } from '../character-definition.js';
 import type { CharacterVersionEntity } from '../character-version.entity.js';
@@ -37,7 +52,12 @@ export class CharacterDto {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'number' } }) relationships: Record<string, number>;
   @ApiProperty({ description: 'Markdown persona' }) persona: string;
   @ApiProperty({ description: 'sha256 of the prompt file; also the ETag' }) contentHash: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Card V2 fields kept for round-trips' }) card?: Record<string, unknown>;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Card V2 fields kept for round-trips',
+  })
+  card?: Record<string, unknown>;
 
   static from(def: CharacterDefinition): CharacterDto {
     // The definition is plain data: a deep copy is the mapping, and no caller shares its arrays.
@@ -55,18 +75,51 @@ export class CharacterWriteDto {
   @Type(() => SpritePaletteDto)
   sprite?: SpritePaletteDto;
 
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(16) @IsString({ each: true }) @MaxLength(60, { each: true }) traits?: string[];
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(16)
+  @IsString({ each: true })
+  @MaxLength(60, { each: true })
+  traits?: string[];
   @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() @MaxLength(100) home?: string | null;
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(32) @IsString({ each: true }) @MaxLength(120, { each: true }) topics?: string[];
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(64) @IsString({ each: true }) @MaxLength(300, { each: true }) voice?: string[];
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(32)
+  @IsString({ each: true })
+  @MaxLength(120, { each: true })
+  topics?: string[];
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(64)
+  @IsString({ each: true })
+  @MaxLength(300, { each: true })
+  voice?: string[];
   @ApiPropertyOptional({ nullable: true, type: String, example: 'openai:gpt-4o-mini' })
   @IsOptional()
   @Matches(/^[a-z][a-z0-9_-]*:[^\s]+$/i, { message: 'model must be provider:model, e.g. openai:gpt-4o-mini' })
   model?: string | null;
-  @ApiPropertyOptional({ nullable: true, type: Number }) @IsOptional() @IsNumber() @Min(0) @Max(2) temperature?: number | null;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number' } }) @IsOptional() @IsObject() relationships?: Record<string, number>;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Card V2 fields kept for round-trips' }) @IsOptional() @IsObject() card?: Record<string, unknown>;
-  @ApiPropertyOptional({ description: 'Markdown persona' }) @IsOptional() @IsString() @MaxLength(MAX_PERSONA_CHARS) persona?: string;
+  @ApiPropertyOptional({ nullable: true, type: Number }) @IsOptional() @IsNumber() @Min(0) @Max(2) temperature?:
+    number | null;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number' } })
+  @IsOptional()
+  @IsObject()
+  relationships?: Record<string, number>;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Card V2 fields kept for round-trips',
+  })
+  @IsOptional()
+  @IsObject()
+  card?: Record<string, unknown>;
+  @ApiPropertyOptional({ description: 'Markdown persona' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_PERSONA_CHARS)
+  persona?: string;
 }
 
 export class CreateCharacterDto extends CharacterWriteDto {
@@ -83,7 +136,9 @@ export class PreviewRequestDto {
   @Matches(CHARACTER_ID_PATTERN, { message: 'partnerId must be a character id' })
   partnerId?: string;
 
-  @ApiPropertyOptional({ description: 'what is going on; goes into the scene slot of the prompt as data, never as instructions' })
+  @ApiPropertyOptional({
+    description: 'what is going on; goes into the scene slot of the prompt as data, never as instructions',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(MAX_SITUATION_CHARS)

@@ -19,8 +19,16 @@ export class InitialSchema1763900000000 implements MigrationInterface {
           { name: 'tick', type: 'integer', default: 0 },
           { name: 'state', type: 'text', isNullable: true },
           { name: 'source', type: 'varchar', length: '16', default: "'file'" },
-          { name: 'createdAt', type: q.connection.driver.options.type === 'postgres' ? 'timestamp' : 'datetime', default: 'CURRENT_TIMESTAMP' },
-          { name: 'updatedAt', type: q.connection.driver.options.type === 'postgres' ? 'timestamp' : 'datetime', default: 'CURRENT_TIMESTAMP' },
+          {
+            name: 'createdAt',
+            type: q.connection.driver.options.type === 'postgres' ? 'timestamp' : 'datetime',
+            default: 'CURRENT_TIMESTAMP',
+          },
+          {
+            name: 'updatedAt',
+            type: q.connection.driver.options.type === 'postgres' ? 'timestamp' : 'datetime',
+            default: 'CURRENT_TIMESTAMP',
+          },
         ],
       }),
     );
@@ -34,7 +42,11 @@ export class InitialSchema1763900000000 implements MigrationInterface {
           { name: 'persona', type: 'text', default: "''" },
           { name: 'contentHash', type: 'varchar', length: '64' },
           { name: 'source', type: 'varchar', length: '16', default: "'file'" },
-          { name: 'updatedAt', type: q.connection.driver.options.type === 'postgres' ? 'timestamp' : 'datetime', default: 'CURRENT_TIMESTAMP' },
+          {
+            name: 'updatedAt',
+            type: q.connection.driver.options.type === 'postgres' ? 'timestamp' : 'datetime',
+            default: 'CURRENT_TIMESTAMP',
+          },
         ],
       }),
     );

@@ -17,7 +17,13 @@ export class CharacterVersions1764100000000 implements MigrationInterface {
           { name: 'source', type: 'varchar', length: '16' },
           { name: 'createdAt', type: 'bigint' },
         ],
-        indices: [new TableIndex({ name: 'IDX_character_versions_character', columnNames: ['characterId', 'version'], isUnique: true })],
+        indices: [
+          new TableIndex({
+            name: 'IDX_character_versions_character',
+            columnNames: ['characterId', 'version'],
+            isUnique: true,
+          }),
+        ],
       }),
     );
   }

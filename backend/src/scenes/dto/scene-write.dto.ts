@@ -1,6 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 import { CHARACTER_ID_PATTERN } from '../../characters/character-definition.js';
 import { fieldError } from '../../common/field-error.js';
 import { validateMap } from '../../simulation/world.js';
@@ -81,11 +95,17 @@ export class CreateSceneDto {
  * Checks what decorators cannot: places are [x, y] pairs, cast ids are unique, the map
  * is rectangular with known tiles, and places and cast stand on walkable tiles inside it.
  */
-export function validateSceneShape(scene: { map: string[]; places: Record<string, unknown>; cast: { id: string; x: number; y: number }[] }): Record<string, [number, number]> {
+export function validateSceneShape(scene: {
+  map: string[];
+  places: Record<string, unknown>;
+  cast: { id: string; x: number; y: number }[];
+}): Record<string, [number, number]> {
   const places: Record<string, [number, number]> = {};
   for (const [name, point] of Object.entries(scene.places)) {
-    if (name.length === 0 || name.length > 100) throw fieldError(`places.${name}`, 'place names are 1 to 100 characters');
-    if (!Array.isArray(point) || point.length !== 2 || !point.every((n) => Number.isInteger(n))) throw fieldError(`places.${name}`, 'must be [x, y] with whole numbers');
+    if (name.length === 0 || name.length > 100)
+      throw fieldError(`places.${name}`, 'place names are 1 to 100 characters');
+    if (!Array.isArray(point) || point.length !== 2 || !point.every((n) => Number.isInteger(n)))
+      throw fieldError(`places.${name}`, 'must be [x, y] with whole numbers');
     places[name] = [point[0] as number, point[1] as number];
   }
   const seen = new Set<string>();
@@ -96,7 +116,10 @@ export function validateSceneShape(scene: { map: string[]; places: Record<string
   const problems = validateMap({ map: scene.map, places }, scene.cast);
   if (problems.length > 0) {
     const [first] = problems;
-    throw fieldError(first.field, first.message.startsWith(`${first.field}: `) ? first.message.slice(first.field.length + 2) : first.message);
+    throw fieldError(
+      first.field,
+      first.message.startsWith(`${first.field}: `) ? first.message.slice(first.field.length + 2) : first.message,
+    );
   }
   return places;
 }

@@ -59,9 +59,13 @@ export class SceneSnapshotDto {
   @ApiProperty() tick: number;
   @ApiProperty() tickMs: number;
   @ApiProperty({ type: [String] }) map: string[];
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'array', items: { type: 'number' } } }) places: Record<string, [number, number]>;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'array', items: { type: 'number' } } }) places: Record<
+    string,
+    [number, number]
+  >;
   @ApiProperty({ type: [SnapshotCharacterDto] }) characters: SnapshotCharacterDto[];
   @ApiProperty({ type: 'array', items: { type: 'object' } }) conversations: unknown[];
   @ApiProperty() visitorCount: number;
-  @ApiProperty({ type: () => SceneUsageDto, description: 'LLM tokens spent on the lines stored for this scene' }) usage: SceneUsageDto;
+  @ApiProperty({ type: () => SceneUsageDto, description: 'LLM tokens spent on the lines stored for this scene' })
+  usage: SceneUsageDto;
 }
