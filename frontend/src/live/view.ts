@@ -440,7 +440,7 @@ export function showScene(app: HTMLElement, sceneId: string): void {
     }
   };
 
-  earlier.addEventListener('click', async () => {
+  const loadEarlier = async () => {
     earlier.disabled = true;
     try {
       const before = transcript.minId();
@@ -454,7 +454,9 @@ export function showScene(app: HTMLElement, sceneId: string): void {
     } finally {
       earlier.disabled = false;
     }
-  });
+  };
+  // loadEarlier() catches its own failures.
+  earlier.addEventListener('click', () => void loadEarlier());
 
   let resyncing = false;
   const resync = async () => {
