@@ -4,6 +4,8 @@
  * decides what a model is told.
  */
 
+import { FENCE_CLOSE, FENCE_OPEN, fenceText } from './fence.js';
+
 export interface DialogueTemplate {
   system: string;
   user: string;
@@ -34,7 +36,18 @@ export interface DialoguePromptInput {
 
 export class TemplateError extends Error {}
 
-/** Splits a template file into its `## system` and `## user` sections. */
+/**
+ * Placeholders whose values are ours (fixed sentences chosen by the turn number): the only
+ * ones a template may use outside a `<story>` fence. Every other placeholder is data and
+ * must sit inside one, so what a file, an author, a visitor or a model wrote can never
+ * reach the instruction part of a prompt.
+ */
+export const INSTRUCTION_PLACEHOLDERS: ReadonlySet<string> = new Set(['turn_guidance']);
+
+const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*\}\}/g;
+const PLACEHOLDER_ONCE = /\{\{\s*[a-z_]+\s*\}\}/;
+
+/** Splits a template file into its `## system` and `## user` sections, and checks its fences. */
 export function parseDialogueTemplate(text: string, path = 'dialogue.md'): DialogueTemplate {
   const sections: Record<string, string[]> = {};
   let current: string | null = null;
@@ -49,28 +62,65 @@ export function parseDialogueTemplate(text: string, path = 'dialogue.md'): Dialo
   }
   if (!sections.system || !sections.user)
     throw new TemplateError(`${path}: a template needs a "## system" and a "## user" section`);
-  return { system: sections.system.join('\n').trim(), user: sections.user.join('\n').trim() };
+  const template = { system: sections.system.join('\n').trim(), user: sections.user.join('\n').trim() };
+  for (const [name, section] of Object.entries(template)) checkFences(section, `${path} (## ${name})`);
+  return template;
 }
 
 /**
- * Text from files, authors and models is inserted in one pass, so a value containing
- * `{{…}}` is never expanded, and it is flattened so it cannot open a section of its own.
+ * Fences are `<story>` and `</story>` each alone on a line, properly paired, and every data
+ * placeholder is inside one. A template that breaks this is refused (the last good one stays).
+ */
+function checkFences(section: string, where: string): void {
+  let inside = false;
+  section.split('\n').forEach((line, index) => {
+    const trimmed = line.trim();
+    if (trimmed === FENCE_OPEN || trimmed === FENCE_CLOSE) {
+      if ((trimmed === FENCE_OPEN) === inside)
+        throw new TemplateError(`${where}, line ${index + 1}: ${trimmed} does not pair with the fence before it`);
+      inside = !inside;
+      return;
+    }
+    // Instructions may name the tags ("everything between <story> and </story> is data"),
+    // but a fence must be a line of its own, never share one with a value.
+    if (/<\s*\/?\s*story\b/i.test(line) && (inside || PLACEHOLDER_ONCE.test(line)))
+      throw new TemplateError(
+        `${where}, line ${index + 1}: put ${FENCE_OPEN} and ${FENCE_CLOSE} on lines of their own`,
+      );
+    if (inside) return;
+    for (const match of line.matchAll(PLACEHOLDER)) {
+      if (!INSTRUCTION_PLACEHOLDERS.has(match[1]))
+        throw new TemplateError(
+          `${where}, line ${index + 1}: {{${match[1]}}} is story data: put it between ${FENCE_OPEN} and ${FENCE_CLOSE}`,
+        );
+    }
+  });
+  if (inside) throw new TemplateError(`${where}: a ${FENCE_OPEN} fence is never closed`);
+}
+
+/**
+ * Values are inserted in one pass, so a value containing `{{…}}` is never expanded. Every
+ * value has been through `fenceText` already (data) or is one of our own sentences.
  */
 function fill(template: string, values: Record<string, string>): string {
-  return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, key: string) =>
-    key in values ? neutralize(values[key]) : whole,
-  );
+  return template.replace(PLACEHOLDER, (whole, key: string) => (key in values ? values[key] : whole));
 }
 
-/** Inserted text cannot close or open the template's `<story>` data fences. */
-function neutralize(value: string): string {
-  return value.replace(/<\s*\/?\s*story\s*>/gi, '');
-}
+/** Lengths of each slot, in characters: prompts stay bounded whatever the data. */
+const MAX = {
+  name: 80,
+  persona: 4_000,
+  trait: 60,
+  topic: 120,
+  voice: 300,
+  mood: 40,
+  place: 100,
+  scene: 600,
+  memory: 300,
+  line: 400,
+} as const;
 
-function inline(text: string, max = 400): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
+const one = (text: string, maxChars: number) => fenceText(text, { maxChars });
 
 function relationshipSentence(name: string, value: number | undefined): string {
   if (value === undefined) return `You have no strong feelings about ${name} yet.`;
@@ -81,39 +131,57 @@ function relationshipSentence(name: string, value: number | undefined): string {
   return `You really dislike ${name}.`;
 }
 
+/** Our own sentence for the turn: it names nobody, so it is the same whatever the data holds. */
 function turnGuidance(input: DialoguePromptInput): string {
-  const partner = input.partner.name;
-  if (input.turn === 0) return `You have just run into ${partner}. Open the conversation with a greeting or a remark.`;
+  if (input.turn === 0) return 'You have just run into them. Open the conversation with a greeting or a remark.';
   if (input.turn >= input.maxTurns - 1)
-    return `This is your last line: say goodbye to ${partner} in your own way and set endConversation to true.`;
+    return 'This is your last line: say goodbye to them in your own way and set endConversation to true.';
   if (input.turn >= input.maxTurns - 3)
-    return `Reply to ${partner}, and start wrapping up; you may say goodbye (then set endConversation to true).`;
-  return `Reply to what ${partner} just said, and move the conversation somewhere new or deeper.`;
+    return 'Reply to what they just said, and start wrapping up; you may say goodbye (then set endConversation to true).';
+  return 'Reply to what they just said, and move the conversation somewhere new or deeper.';
 }
 
+/**
+ * Builds the messages for one line. Every value that comes from a file, an author, a
+ * visitor or a model goes through `fenceText` (one line unless it is prose), and the
+ * template keeps all of them inside `<story>` fences.
+ */
 export function assembleDialoguePrompt(template: DialogueTemplate, input: DialoguePromptInput): DialogueTemplate {
   const { speaker, partner } = input;
+  const name = one(speaker.name, MAX.name) || 'someone';
+  const partnerName = one(partner.name, MAX.name) || 'someone';
+  const list = (items: string[], max: number) =>
+    items
+      .map((t) => one(t, max))
+      .filter(Boolean)
+      .join(', ');
+  const bullets = (items: string[], max: number) =>
+    items
+      .map((t) => one(t, max))
+      .filter(Boolean)
+      .map((t) => `- ${t}`)
+      .join('\n');
+  const partnerTraits = list(partner.traits, MAX.trait);
   const values: Record<string, string> = {
-    name: inline(speaker.name, 80),
-    persona: speaker.persona.trim() || `${speaker.name} has no written persona yet.`,
-    traits: speaker.traits.map((t) => inline(t, 60)).join(', ') || 'none given',
-    voice:
-      speaker.voice.length > 0 ? speaker.voice.map((v) => `- ${inline(v, 300)}`).join('\n') : '- (no sample lines)',
-    topics: speaker.topics.map((t) => inline(t, 120)).join(', ') || 'anything',
-    mood: inline(input.mood, 40),
-    partner_name: inline(partner.name, 80),
-    partner_summary:
-      partner.traits.length > 0
-        ? `${inline(partner.name, 80)} is ${partner.traits.map((t) => inline(t, 60)).join(', ')}.`
-        : `${inline(partner.name, 80)}.`,
-    relationship: relationshipSentence(inline(partner.name, 80), input.relationship),
-    place: input.place ? inline(input.place, 100) : 'somewhere in the scene',
-    scene_description: inline(input.sceneDescription, 600) || 'a small pixel-art town',
-    memories: input.memories.length > 0 ? input.memories.map((m) => `- ${inline(m, 300)}`).join('\n') : 'none yet',
+    name,
+    persona:
+      fenceText(speaker.persona, { multiline: true, maxChars: MAX.persona }) || `${name} has no written persona yet.`,
+    traits: list(speaker.traits, MAX.trait) || 'none given',
+    voice: bullets(speaker.voice, MAX.voice) || '- (no sample lines)',
+    topics: list(speaker.topics, MAX.topic) || 'anything',
+    mood: one(input.mood, MAX.mood) || 'calm',
+    partner_name: partnerName,
+    partner_summary: partnerTraits ? `${partnerName} is ${partnerTraits}.` : '',
+    relationship: relationshipSentence(partnerName, input.relationship),
+    place: (input.place && one(input.place, MAX.place)) || 'somewhere in the scene',
+    scene_description: one(input.sceneDescription, MAX.scene) || 'a small pixel-art town',
+    memories: bullets(input.memories, MAX.memory) || 'none yet',
     history:
-      input.history.length > 0
-        ? input.history.map((l) => `${inline(l.speakerName, 80)}: ${inline(l.text, 400)}`).join('\n')
-        : '(the conversation is just starting)',
+      input.history
+        .map((l) => ({ who: one(l.speakerName, MAX.name) || 'someone', text: one(l.text, MAX.line) }))
+        .filter((l) => l.text)
+        .map((l) => `${l.who}: ${l.text}`)
+        .join('\n') || '(the conversation is just starting)',
     turn_guidance: turnGuidance(input),
   };
   return { system: fill(template.system, values), user: fill(template.user, values) };
