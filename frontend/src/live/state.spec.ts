@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { LinePayload, SceneSnapshot, SnapshotCharacter } from '../../../backend/src/contract/events';
+import type {
+  CharacterPosition,
+  LinePayload,
+  SceneSnapshot,
+  SnapshotCharacter,
+} from '../../../backend/src/contract/events';
 import {
   MAX_PENDING_EVENTS,
   applyEvent,
@@ -63,7 +68,7 @@ function snapshot(over: Partial<SceneSnapshot> = {}): SceneSnapshot {
 
 const tick = (
   n: number,
-  characters = [{ id: 'ann', x: 2, y: 1, direction: 'right' as const, action: 'walking' as const, mood: 'calm' }],
+  characters: CharacterPosition[] = [{ id: 'ann', x: 2, y: 1, direction: 'right', action: 'walking', mood: 'calm' }],
 ): LiveEvent => ({
   type: 'server',
   event: { name: 'scene:tick', payload: { sceneId: SCENE, tick: n, characters } },
