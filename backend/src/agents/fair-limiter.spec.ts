@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FairLimiter } from './fair-limiter.js';
 
@@ -50,5 +51,91 @@ describe('FairLimiter', () => {
     await holder;
     expect(ran).toBe(false);
     expect(limiter.waiting).toBe(0);
+  });
+});
+
+/** Settles after every queued microtask (and the promise chains they start) has run. */
+const settle = () => new Promise<void>((r) => setImmediate(r));
+
+describe('FairLimiter: no waiter waits while a slot is free', () => {
+  it('an aborted waiter of one key does not strand the waiters of the next key', async () => {
+    const limiter = new FairLimiter(1);
+    const gate = deferred();
+    const holder = limiter.run('x', () => gate.promise);
+    const controller = new AbortController();
+    const aborted = limiter.run('a', async () => {}, controller.signal);
+    let ran = false;
+    const next = limiter.run('b', async () => void (ran = true));
+    controller.abort(new Error('scene paused'));
+    await expect(aborted).rejects.toThrow('scene paused');
+    gate.resolve();
+    await holder;
+    await settle();
+    expect({ ran, active: limiter.active, waiting: limiter.waiting }).toEqual({ ran: true, active: 0, waiting: 0 });
+    await next;
+  });
+
+  it('property: for any interleaving of acquire, abort and release, a waiter only waits while every slot is busy', async () => {
+    type Command =
+      | { kind: 'acquire'; key: number; abortable: boolean }
+      | { kind: 'abort'; pick: number }
+      | { kind: 'release'; pick: number };
+    const command = fc.oneof(
+      fc.record({
+        kind: fc.constant('acquire' as const),
+        key: fc.integer({ min: 0, max: 2 }),
+        abortable: fc.boolean(),
+      }),
+      fc.record({ kind: fc.constant('abort' as const), pick: fc.nat() }),
+      fc.record({ kind: fc.constant('release' as const), pick: fc.nat() }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(command, { maxLength: 30 }),
+        async (limit, commands) => {
+          const limiter = new FairLimiter(limit);
+          const running: (() => void)[] = [];
+          const waiting: { controller: AbortController; started: () => boolean }[] = [];
+          const settled: Promise<unknown>[] = [];
+          const check = () => {
+            expect(limiter.active).toBeLessThanOrEqual(limit);
+            if (limiter.waiting > 0) expect(limiter.active).toBe(limit);
+          };
+          for (const c of commands) {
+            if (c.kind === 'acquire') {
+              const controller = new AbortController();
+              let started = false;
+              const task = () =>
+                new Promise<void>((resolve) => {
+                  started = true;
+                  running.push(resolve);
+                });
+              settled.push(
+                limiter.run(`k${c.key}`, task, c.abortable ? controller.signal : undefined).catch(() => undefined),
+              );
+              waiting.push({ controller, started: () => started });
+            } else if (c.kind === 'abort') {
+              const candidates = waiting.filter((w) => !w.started());
+              if (candidates.length) candidates[c.pick % candidates.length].controller.abort(new Error('aborted'));
+            } else if (running.length) {
+              running.splice(c.pick % running.length, 1)[0]();
+            }
+            await settle();
+            check();
+          }
+          // Releasing everything lets every waiter that was not aborted run: nothing is lost.
+          while (running.length || limiter.waiting) {
+            while (running.length) running.shift()!();
+            await settle();
+            check();
+          }
+          await Promise.all(settled);
+          expect(limiter.active).toBe(0);
+          expect(limiter.waiting).toBe(0);
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 });
