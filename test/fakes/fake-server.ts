@@ -35,6 +35,8 @@ export interface RecordedRequest {
   mode: FakeMode;
   /** Set once the response or its connection closed (a client that gave up closes it). */
   closed?: boolean;
+  /** Set once an answer went out: a request closed before that was abandoned by its client. */
+  answered?: boolean;
 }
 
 export const PROMPT_TOKENS = 100;
@@ -58,6 +60,8 @@ export abstract class FakeLlmServer {
   /** When set (and the script is empty), modes are taken from here round-robin. */
   cycle: FakeMode[] | null = null;
   retryAfterSeconds = 1;
+  /** Time the provider takes before it answers each chat request (a slow but healthy model). */
+  latencyMs = 0;
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
   private counter = 0;
@@ -118,6 +122,11 @@ export abstract class FakeLlmServer {
     const record: RecordedRequest = { path, body, headers: req.headers, at: Date.now(), mode, closed: false };
     this.requests.push(record);
     res.on('close', () => (record.closed = true));
+    if (this.latencyMs > 0) {
+      await new Promise((r) => setTimeout(r, this.latencyMs));
+      if (record.closed) return;
+    }
+    record.answered = true;
     try {
       this.answer(mode, body, req, res);
     } catch (error) {

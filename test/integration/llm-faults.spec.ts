@@ -46,7 +46,8 @@ describe('LLM fault suite: 240 line requests against a misbehaving OpenAI-compat
         LLM_MODEL: 'openai:fake-gpt',
         LLM_BASE_URL: fake.baseUrl,
         LLM_API_KEY: 'sk-fault-suite-key-000000000000',
-        LLM_TIMEOUT_MS: '800',
+        // Generous: on a loaded machine a healthy answer must not pass for a stall.
+        LLM_TIMEOUT_MS: '2000',
         LLM_MAX_RETRIES: '2',
         // Never opens here: this suite counts faults and outcomes, the breaker has its own tests.
         LLM_BREAKER_FAILURES: '1000',
@@ -109,12 +110,18 @@ describe('LLM fault suite: 240 line requests against a misbehaving OpenAI-compat
     const served = fake.chatRequests();
     const count = (mode: FakeMode) => served.filter((r) => r.mode === mode).length;
     const status = running.app.get(LlmStatusService);
-    // One fault counted per faulty attempt, of the kind injected.
-    expect(status.faults.serverError).toBe(count('error500'));
-    expect(status.faults.rateLimited).toBe(count('rate429'));
-    expect(status.faults.timeout).toBe(count('stall'));
-    expect(status.faults.badResponse + status.faults.connection).toBe(count('truncatedBody'));
+    // One fault counted per faulty attempt, of the kind injected, except for attempts the
+    // line's time ran out on before the provider had its full timeout (a stall after two
+    // retries, or anything on a loaded machine): those are no verdict on the provider.
+    const injected = count('error500') + count('rate429') + count('stall') + count('truncatedBody');
+    const faults = Object.values(status.faults).reduce((a, b) => a + b, 0);
+    expect(status.faults.serverError).toBeLessThanOrEqual(count('error500'));
+    expect(status.faults.rateLimited).toBeLessThanOrEqual(count('rate429'));
+    expect(status.faults.timeout).toBeLessThanOrEqual(count('stall'));
+    expect(status.faults.badResponse + status.faults.connection).toBeLessThanOrEqual(count('truncatedBody'));
     expect(status.faults.auth + status.faults.badRequest + status.faults.other).toBe(0);
+    expect(faults + status.cutShort).toBeGreaterThanOrEqual(injected);
+    expect(status.cutShort).toBeLessThan(served.length / 10);
     // One outcome per request, and the lines the suite got are the ok and recovered ones.
     const outcomes = Object.values(status.outcomes).reduce((a, b) => a + b, 0);
     expect(outcomes).toBe(REQUESTS);

@@ -32,6 +32,11 @@ export interface LineRequest {
   memories: string[];
   turn: number;
   maxTurns: number;
+  /**
+   * Longest this line may still take, retries and fallback included (the scene's deadline
+   * for it, less the time to hand the answer back). Defaults to `lineBudgetMs`.
+   */
+  budgetMs?: number;
 }
 
 export interface GeneratedLine extends CleanLine {
@@ -40,21 +45,35 @@ export interface GeneratedLine extends CleanLine {
   latencyMs: number;
 }
 
-export type FailureOutcome = 'timeout' | 'error' | 'rejected' | 'aborted' | 'unavailable';
+/**
+ * Why a line could not be had. `busy`: no LLM slot came free while there was still time
+ * for a useful attempt (congestion here, not a provider fault: it never counts against
+ * the circuit breaker). `timeout`: the provider was asked and did not answer in time.
+ */
+export type FailureOutcome = 'timeout' | 'busy' | 'error' | 'rejected' | 'aborted' | 'unavailable';
 
 export class LineGenerationError extends Error {
   constructor(
     readonly outcome: FailureOutcome,
     message: string,
+    /** Whether the provider is to blame (counts against its circuit breaker). */
+    readonly providerFault = outcome === 'timeout' || outcome === 'error',
   ) {
     super(message);
   }
 }
 
-/** One line may take this many LLM timeouts in all, retries and backoff included. */
+/** One line may take this many LLM timeouts in all, retries, backoff and fallback included. */
 export const LINE_BUDGET_TIMEOUTS = 2;
-/** An attempt is not started with less time than this left of the line's budget. */
-const MIN_ATTEMPT_MS = 100;
+/** No attempt is started with less than this left of the line's budget (see `minAttemptMs`). */
+export const MIN_ATTEMPT_FLOOR_MS = 250;
+
+/** The line's time ran out while it waited for an LLM slot. */
+class QueueTimeout extends Error {
+  constructor() {
+    super('queue timeout');
+  }
+}
 
 type StructuredResult = { raw: AIMessage; parsed: LineAnswer | null; parsingError?: unknown };
 
@@ -127,8 +146,10 @@ export class DialogueService {
   }
 
   async generate(request: LineRequest, signal?: AbortSignal): Promise<GeneratedLine> {
-    const budget = AbortSignal.timeout(this.lineBudgetMs);
+    const budgetMs = Math.max(0, Math.floor(Math.min(this.lineBudgetMs, request.budgetMs ?? Infinity)));
+    const budget = AbortSignal.timeout(budgetMs);
     const overall = signal ? AbortSignal.any([signal, budget]) : budget;
+    const deadline = performance.now() + budgetMs;
     const primary = this.modelFor(request.speaker);
     const fallback = this.config.llm.fallbackModel;
     const candidates = fallback && fallback !== primary ? [primary, fallback] : [primary];
@@ -145,7 +166,7 @@ export class DialogueService {
       }
       if (modelName !== primary) this.status.fallbacks += 1;
       try {
-        const line = await this.withRetries(request, modelName, overall, signal);
+        const line = await this.withRetries(request, modelName, overall, deadline, signal);
         breaker.success();
         this.status.record(line.outcome, line.usage, undefined, modelName);
         return line.line;
@@ -155,6 +176,13 @@ export class DialogueService {
         if (lineError.outcome === 'aborted') {
           breaker.release();
           this.status.record('aborted');
+          throw lineError;
+        }
+        if (!lineError.providerFault) {
+          // Congestion, or time that ran out before the provider had its full timeout: no
+          // verdict on the provider. A half-open probe slot is handed back.
+          breaker.release();
+          this.status.record(lineError.outcome, undefined, lineError.message);
           throw lineError;
         }
         if (lineError.outcome === 'rejected') {
@@ -184,39 +212,65 @@ export class DialogueService {
     request: LineRequest,
     modelName: string,
     overall: AbortSignal,
+    deadline: number,
     external?: AbortSignal,
   ): Promise<{ line: GeneratedLine; outcome: 'ok' | 'recovered'; usage: GeneratedLine['usage'] }> {
     const started = performance.now();
+    const timeoutMs = this.config.llm.timeoutMs;
     for (let attempt = 0; ; attempt++) {
-      // LLM_TIMEOUT_MS is time with the provider, so it starts when a slot is granted;
-      // waiting for a slot is bounded by the line's overall budget alone.
-      const slot: { timeout: AbortSignal | null } = { timeout: null };
+      const minAttemptMs = this.minAttemptMs(modelName);
+      // LLM_TIMEOUT_MS is time with the provider, so it starts when a slot is granted. A
+      // waiter leaves the queue as soon as what would be left is too short for a useful
+      // attempt: the slot goes to a line that can use it, and the scene hears back early.
+      const queueMs = Math.max(0, Math.floor(deadline - performance.now() - minAttemptMs));
+      const queueSignal = AbortSignal.any([overall, AbortSignal.timeout(queueMs)]);
+      const slot: { timeout: AbortSignal | null; fullTime: boolean; at: number } = {
+        timeout: null,
+        fullTime: false,
+        at: 0,
+      };
       const context: CallContext = { signal: overall };
       try {
         const result = await this.limiter.run(
           request.sceneId,
           () => {
-            slot.timeout = AbortSignal.timeout(this.config.llm.timeoutMs);
+            const left = deadline - performance.now();
+            if (left < minAttemptMs) return Promise.reject(new QueueTimeout());
+            const attemptMs = Math.floor(Math.min(timeoutMs, left));
+            slot.fullTime = attemptMs >= timeoutMs;
+            slot.at = performance.now();
+            // Counted when the retry goes out, not when it is planned: it may never get a slot.
+            if (attempt > 0) this.status.retries += 1;
+            slot.timeout = AbortSignal.timeout(attemptMs);
             const signal = AbortSignal.any([overall, slot.timeout]);
             context.signal = signal;
             return callContext.run(context, () => raceAbort(this.callOnce(request, modelName, signal), signal));
           },
-          overall,
+          queueSignal,
         );
+        this.status.observeLatency(modelName, performance.now() - slot.at);
         return { ...result, line: { ...result.line, latencyMs: Math.round(performance.now() - started) } };
       } catch (error) {
         if (error instanceof LineGenerationError) throw error;
         if (external?.aborted) throw new LineGenerationError('aborted', 'cancelled');
-        // Never reached the provider: the line's budget ran out in the queue. Not a provider fault.
+        // Never reached the provider: no slot while there was time for an attempt. Not a provider fault.
         if (slot.timeout === null)
-          throw new LineGenerationError('timeout', `no free LLM slot within ${this.lineBudgetMs} ms`);
-        const fault: Fault =
-          slot.timeout.aborted || overall.aborted
-            ? { kind: 'timeout', status: null, retryable: false, retryAfterMs: null }
-            : describeFault(error, context);
+          throw new LineGenerationError(
+            'busy',
+            `no free LLM slot in time (${this.limiter.active} calls in flight, ${this.limiter.waiting} waiting)`,
+          );
+        const timedOut = slot.timeout.aborted || overall.aborted;
+        // The provider had less than its full LLM_TIMEOUT_MS (the line's time was running out):
+        // a timeout then says nothing about the provider.
+        if (timedOut && !slot.fullTime) {
+          this.status.cutShort += 1;
+          throw new LineGenerationError('timeout', `no answer in the ${Math.round(deadline - started)} ms left`, false);
+        }
+        const fault: Fault = timedOut
+          ? { kind: 'timeout', status: null, retryable: false, retryAfterMs: null }
+          : describeFault(error, context);
         this.status.fault(fault.kind);
-        const message =
-          fault.kind === 'timeout' ? `no answer within ${this.config.llm.timeoutMs} ms` : this.safeMessage(error);
+        const message = fault.kind === 'timeout' ? `no answer within ${timeoutMs} ms` : this.safeMessage(error);
         if (fault.kind !== 'timeout')
           this.logger.warn(
             `LLM call to ${modelName} failed (${fault.kind}${fault.status ? ` ${fault.status}` : ''}): ${message}`,
@@ -225,17 +279,28 @@ export class DialogueService {
           throw new LineGenerationError(fault.kind === 'timeout' ? 'timeout' : 'error', message);
         // Honour Retry-After: never sooner than the provider asked, jittered backoff otherwise.
         const wait = Math.max(backoffMs(attempt), fault.retryAfterMs ?? 0);
-        const left = this.lineBudgetMs - (performance.now() - started);
-        if (wait + MIN_ATTEMPT_MS > left) throw new LineGenerationError('error', `${message} (no time left to retry)`);
-        this.status.retries += 1;
+        const left = deadline - performance.now();
+        if (wait + this.minAttemptMs(modelName) > left)
+          throw new LineGenerationError('error', `${message} (no time left to retry)`);
         try {
           await sleep(wait, overall);
         } catch {
           if (external?.aborted) throw new LineGenerationError('aborted', 'cancelled');
-          throw new LineGenerationError('timeout', `no answer within ${this.lineBudgetMs} ms`);
+          throw new LineGenerationError('error', `${message} (no time left to retry)`);
         }
       }
     }
+  }
+
+  /**
+   * Least time worth giving one attempt: twice the model's typical answer time, at least
+   * MIN_ATTEMPT_FLOOR_MS, at most LLM_TIMEOUT_MS. A call with less is likely to be cut off:
+   * it would cost the provider the work and the scene the wait, for nothing.
+   */
+  minAttemptMs(modelName: string): number {
+    const timeoutMs = this.config.llm.timeoutMs;
+    const typical = this.status.typicalLatencyMs(modelName) ?? timeoutMs / 4;
+    return Math.min(timeoutMs, Math.max(MIN_ATTEMPT_FLOOR_MS, 2 * typical));
   }
 
   private async callOnce(

@@ -76,10 +76,6 @@ describe('FairLimiter: no waiter waits while a slot is free', () => {
   });
 
   it('property: for any interleaving of acquire, abort and release, a waiter only waits while every slot is busy', async () => {
-    type Command =
-      | { kind: 'acquire'; key: number; abortable: boolean }
-      | { kind: 'abort'; pick: number }
-      | { kind: 'release'; pick: number };
     const command = fc.oneof(
       fc.record({
         kind: fc.constant('acquire' as const),

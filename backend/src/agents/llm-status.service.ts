@@ -5,7 +5,10 @@ import { parseModelSpec } from './model-factory.js';
 import type { FaultKind } from './retry.js';
 
 /** Final outcome of one line request (after retries and fallback). */
-export type CallOutcome = 'ok' | 'recovered' | 'timeout' | 'error' | 'rejected' | 'aborted' | 'unavailable';
+export type CallOutcome = 'ok' | 'recovered' | 'timeout' | 'busy' | 'error' | 'rejected' | 'aborted' | 'unavailable';
+
+/** Weight of the newest answer time in a model's running average. */
+const LATENCY_EWMA_WEIGHT = 0.2;
 
 /**
  * What the LLM layer has been doing: outcomes of line requests, every fault of every
@@ -17,6 +20,7 @@ export class LlmStatusService {
     ok: 0,
     recovered: 0,
     timeout: 0,
+    busy: 0,
     error: 0,
     rejected: 0,
     aborted: 0,
@@ -37,11 +41,18 @@ export class LlmStatusService {
   fallbacks = 0;
   /** Calls not made because the model's circuit was open. */
   shortCircuited = 0;
+  /**
+   * Attempts the line's time ran out on before the provider had its full LLM_TIMEOUT_MS:
+   * no verdict on the provider, so neither a fault nor a breaker failure.
+   */
+  cutShort = 0;
   promptTokens = 0;
   completionTokens = 0;
   private readonly tokensByModel = new Map<string, { prompt: number; completion: number; lines: number }>();
   private readonly breakers = new Map<string, CircuitBreaker>();
   private lastError: string | null = null;
+  /** Running average of answer times per model, in milliseconds. */
+  private readonly latency = new Map<string, number>();
 
   constructor(private readonly config: AppConfig) {}
 
@@ -78,6 +89,17 @@ export class LlmStatusService {
     entry.completion += usage.completionTokens;
     if (shown) entry.lines += 1;
     this.tokensByModel.set(model, entry);
+  }
+
+  /** Time one successful provider call took (slot granted to answer), in milliseconds. */
+  observeLatency(model: string, ms: number): void {
+    const previous = this.latency.get(model);
+    this.latency.set(model, previous === undefined ? ms : previous + LATENCY_EWMA_WEIGHT * (ms - previous));
+  }
+
+  /** The model's typical answer time so far; undefined before its first answer. */
+  typicalLatencyMs(model: string): number | undefined {
+    return this.latency.get(model);
   }
 
   fault(kind: FaultKind): void {
@@ -125,6 +147,7 @@ export class LlmStatusService {
       retries: this.retries,
       fallbacks: this.fallbacks,
       shortCircuited: this.shortCircuited,
+      cutShort: this.cutShort,
       tokens: {
         prompt: this.promptTokens,
         completion: this.completionTokens,

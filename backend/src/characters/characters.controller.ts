@@ -243,7 +243,7 @@ export class CharactersController {
       });
     } catch (error) {
       if (error instanceof LineGenerationError) {
-        if (error.outcome === 'timeout')
+        if (error.outcome === 'timeout' || error.outcome === 'busy')
           throw new GatewayTimeoutException(`The model gave no line in time: ${error.message}`);
         throw new BadGatewayException(`The model gave no line: ${error.message}`);
       }

@@ -4,7 +4,7 @@ import type { GeneratedLine, LineRequest } from '../agents/dialogue.service.js';
 import type { CharacterDefinition } from '../characters/character-definition.js';
 import type { TickBatch } from '../conversations/conversations.repository.js';
 import { SceneSimulation } from '../simulation/engine.js';
-import type { SceneSpec } from '../simulation/types.js';
+import type { SceneSpec, SimOptions } from '../simulation/types.js';
 import { SceneEventsService } from './scene-events.service.js';
 import { SceneRunner, type SceneRunnerDeps } from './scene-runner.js';
 
@@ -35,14 +35,21 @@ const def = (id: string): CharacterDefinition => ({
   contentHash: '',
 });
 
-function setup(overrides: Partial<SceneRunnerDeps> = {}) {
+function setup(overrides: Partial<SceneRunnerDeps> = {}, simOptions: Partial<SimOptions> = {}) {
   const sim = new SceneSimulation(
     SPEC,
     [
       { id: 'ada', name: 'ADA' },
       { id: 'bo', name: 'BO' },
     ],
-    { tickMs: TICK_MS, meetChancePerTick: 1, minReadingMs: 30, maxReadingMs: 30, readingCharsPerSecond: 1000 },
+    {
+      tickMs: TICK_MS,
+      meetChancePerTick: 1,
+      minReadingMs: 30,
+      maxReadingMs: 30,
+      readingCharsPerSecond: 1000,
+      ...simOptions,
+    },
     1,
   );
   const events = new SceneEventsService();
@@ -164,6 +171,51 @@ describe('SceneRunner', () => {
     await vi.advanceTimersByTimeAsync(10 * TICK_MS);
     expect(sim.tickCount).toBe(tick);
     expect(log.join()).not.toContain('too late');
+  });
+
+  it('aborts a call in flight whose conversation ended without it, so its LLM slot is given back', async () => {
+    let signal: AbortSignal | undefined;
+    const { runner, published } = setup({
+      generate: (_request, s) => {
+        signal = s;
+        return new Promise<GeneratedLine>(() => {});
+      },
+    });
+    runner.start();
+    await vi.advanceTimersByTimeAsync(3 * TICK_MS);
+    expect(signal?.aborted).toBe(false);
+    runner.enqueue({ type: 'characterLeft', characterId: 'bo' });
+    await vi.advanceTimersByTimeAsync(2 * TICK_MS);
+    expect(published).toContainEqual({
+      name: 'conversation:ended',
+      payload: expect.objectContaining({ reason: 'left' }),
+    });
+    expect(signal?.aborted).toBe(true);
+    expect(runner.pendingCalls).toBe(0);
+    await runner.stop();
+  });
+
+  it("gives the dialogue service only what is left of the line's deadline, engine retries included", async () => {
+    const budgets: (number | undefined)[] = [];
+    const lineTimeoutMs = 40 * TICK_MS;
+    const { runner } = setup(
+      {
+        generate: (request) => {
+          budgets.push(request.budgetMs);
+          // The first call fails at once; the retry never answers.
+          return budgets.length === 1 ? Promise.reject(new Error('junk')) : new Promise<GeneratedLine>(() => {});
+        },
+      },
+      { lineTimeoutMs, lineRetries: 1 },
+    );
+    runner.start();
+    await vi.advanceTimersByTimeAsync(5 * TICK_MS);
+    expect(budgets).toHaveLength(2);
+    // The engine's deadline keeps two ticks of margin for the answer to come back as an input.
+    expect(budgets[0]).toBe(lineTimeoutMs - 2 * TICK_MS);
+    expect(budgets[1]).toBeLessThan(budgets[0]!);
+    expect(budgets[1]).toBeGreaterThan(0);
+    await runner.stop();
   });
 
   it('saves the resumable state every 20 ticks', async () => {

@@ -12,6 +12,11 @@ import type { SceneEventsService } from './scene-events.service.js';
 
 /** Ticks between saves of a scene's resumable state; lines are committed every tick. */
 export const STATE_SAVE_EVERY_TICKS = 20;
+/**
+ * Ticks of a line's deadline kept back from the agent: an answer must arrive as an input
+ * before the deadline tick, or the engine drops it as late.
+ */
+export const ANSWER_MARGIN_TICKS = 2;
 /** Lateness after which the loop stops trying to catch up and re-bases its schedule. */
 const MAX_CATCH_UP_MS = 2_000;
 
@@ -120,6 +125,7 @@ export class SceneRunner {
       this.advanceSchedule(now);
       return;
     }
+    this.abortAbandoned();
     for (const event of result.events) {
       if (event.type === 'lineRequested') this.requestLine(event);
       else if (event.type === 'inputRejected')
@@ -164,6 +170,18 @@ export class SceneRunner {
     this.schedule();
   }
 
+  /**
+   * Cancels model calls the simulation no longer waits for (the line was late, a participant
+   * left, the conversation ended): each gives its LLM slot back to a line that will be used.
+   */
+  private abortAbandoned(): void {
+    for (const [opId, controller] of this.inflight) {
+      if (this.sim.isPending(opId)) continue;
+      controller.abort(new Error('the conversation no longer waits for this line'));
+      this.inflight.delete(opId);
+    }
+  }
+
   private requestLine(event: Extract<SimEvent, { type: 'lineRequested' }>): void {
     const controller = new AbortController();
     this.inflight.set(event.opId, controller);
@@ -186,6 +204,7 @@ export class SceneRunner {
           memories,
           turn: event.turn,
           maxTurns: event.maxTurns,
+          budgetMs: Math.max(0, event.deadline - this.deps.clock.now() - ANSWER_MARGIN_TICKS * this.deps.tickMs),
         },
         controller.signal,
       );

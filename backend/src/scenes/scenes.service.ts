@@ -26,7 +26,7 @@ import type { CharacterSpec, SceneSpec, SimOptions } from '../simulation/types.j
 import { SCENE_CLOCK } from './scene-clock.js';
 import { SceneEventsService } from './scene-events.service.js';
 import { SceneFileError, parseSceneFile } from './scene-file.js';
-import { SceneRunner } from './scene-runner.js';
+import { ANSWER_MARGIN_TICKS, SceneRunner } from './scene-runner.js';
 import type { SceneEntity } from './scene.entity.js';
 import { ScenesRepository } from './scenes.repository.js';
 
@@ -124,9 +124,9 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
       readingCharsPerSecond: this.config.readingCharsPerSecond,
       minReadingMs: this.config.minReadingMs,
       maxReadingMs: Math.max(this.config.minReadingMs, 9_000),
-      // A line whose answer is later than the LLM timeout plus a margin is dropped.
-      // Retries and backoff fit inside the dialogue service's budget for one line.
-      lineTimeoutMs: this.dialogue.lineBudgetMs + 2 * this.config.tickMs,
+      // A line whose answer is later than its budget plus a margin is dropped. Retries,
+      // backoff, fallback and the engine's own retry all fit inside this one deadline.
+      lineTimeoutMs: this.dialogue.lineBudgetMs + ANSWER_MARGIN_TICKS * this.config.tickMs,
       budgetTokens: this.config.llm.budgetTokensPerHour,
       budgetWindowMs: BUDGET_WINDOW_MS,
       unwatchedSlowdown: this.config.unwatchedSlowdown,

@@ -203,22 +203,55 @@ describe('SceneSimulation', () => {
       { type: 'lineResult', opId: 'nope', say: 'hi', emotion: 'happy', endConversation: false },
     ]);
     expect(stale.events).toContainEqual({ type: 'opDropped', opId: 'nope', reason: 'stale' });
-    // Past the deadline the request is dropped and retried once with a new id.
+    // Past the deadline the request is dropped; its time is spent, so the conversation ends
+    // (a retry would double the wait) and both are free to walk.
     const late = sim.tick(100 + 1_001);
     expect(late.events).toContainEqual({ type: 'opDropped', opId: req.opId, reason: 'timeout' });
-    const retry = late.events.find((e) => e.type === 'lineRequested') as Requested;
-    expect(retry.opId).not.toBe(req.opId);
-    // The late answer to the first request arrives now: it is stale, never shown.
+    expect(late.events).toContainEqual(expect.objectContaining({ type: 'conversationEnded', reason: 'timeout' }));
+    expect(sim.conversations()).toHaveLength(0);
+    expect(sim.characters().every((c) => c.conversationId === null)).toBe(true);
+    // The late answer arrives now: it is stale, never shown.
     const after = sim.tick(1_200, [
       { type: 'lineResult', opId: req.opId, say: 'too late', emotion: 'sad', endConversation: false },
     ]);
     expect(after.events).toContainEqual({ type: 'opDropped', opId: req.opId, reason: 'stale' });
     expect(after.events.some((e) => e.type === 'lineShown')).toBe(false);
-    // The retry times out too: the conversation ends, and both are free to walk.
-    const end = sim.tick(1_101 + 1_001 + 1);
-    expect(end.events).toContainEqual(expect.objectContaining({ type: 'conversationEnded', reason: 'timeout' }));
-    expect(sim.conversations()).toHaveLength(0);
-    expect(sim.characters().every((c) => c.conversationId === null)).toBe(true);
+  });
+
+  it("a retry shares the first request's deadline: one line never waits longer than lineTimeoutMs in all", () => {
+    const sim = new SceneSimulation(SPEC, CHARACTERS, {
+      ...fastOptions,
+      meetChancePerTick: 1,
+      lineTimeoutMs: 1_000,
+      lineRetries: 1,
+    });
+    const first = sim.tick(100).events.find((e) => e.type === 'lineRequested') as Requested;
+    expect(first.deadline).toBe(1_100);
+    // The agent fails fast: the line is asked again, within what is left of the same deadline.
+    const failed = sim.tick(200, [{ type: 'lineFailed', opId: first.opId, error: 'junk' }]);
+    const retry = failed.events.find((e) => e.type === 'lineRequested') as Requested;
+    expect(retry.opId).not.toBe(first.opId);
+    expect(retry.deadline).toBe(first.deadline);
+    // Nobody answers the retry: the conversation ends at the first deadline, not a second one later.
+    let ended: SimEvent | undefined;
+    for (let now = 300; now <= 2_300 && !ended; now += 100)
+      ended = sim.tick(now).events.find((e) => e.type === 'conversationEnded');
+    expect(ended).toMatchObject({ type: 'conversationEnded', reason: 'timeout' });
+    expect(sim.tickCount * 100).toBeLessThanOrEqual(first.deadline + 100);
+  });
+
+  it('a request that timed out is not asked again: its time is spent', () => {
+    const sim = new SceneSimulation(SPEC, CHARACTERS, {
+      ...fastOptions,
+      meetChancePerTick: 1,
+      lineTimeoutMs: 1_000,
+      lineRetries: 1,
+    });
+    const first = sim.tick(100).events.find((e) => e.type === 'lineRequested') as Requested;
+    const late = sim.tick(1_101);
+    expect(late.events).toContainEqual({ type: 'opDropped', opId: first.opId, reason: 'timeout' });
+    expect(late.events.some((e) => e.type === 'lineRequested')).toBe(false);
+    expect(late.events).toContainEqual(expect.objectContaining({ type: 'conversationEnded', reason: 'timeout' }));
   });
 
   it('shows a thinking speaker when the reply is slower than the reading time', () => {

@@ -269,6 +269,11 @@ export class SceneSimulation {
     return (this.state.visitors ?? 0) > 0 ? 1 : Math.max(1, this.options.unwatchedSlowdown);
   }
 
+  /** Whether a line request is still awaited (its answer would be used). */
+  isPending(opId: string): boolean {
+    return this.findByOp(opId) !== undefined;
+  }
+
   private findByOp(opId: string): ConversationState | undefined {
     return this.state.conversations.find((c) => c.pending?.opId === opId);
   }
@@ -356,12 +361,14 @@ export class SceneSimulation {
     now: number,
     events: SimEvent[],
     attempt: number,
+    /** A retry keeps the first request's deadline: one line never waits longer than lineTimeoutMs. */
+    firstDeadline?: number,
   ): void {
     const partnerId =
       conversation.participants[0] === speakerId ? conversation.participants[1] : conversation.participants[0];
     this.state.opCounter += 1;
     const opId = `${conversation.id}#${this.state.opCounter}`;
-    const deadline = now + this.options.lineTimeoutMs;
+    const deadline = firstDeadline ?? now + this.options.lineTimeoutMs;
     conversation.pending = { opId, speakerId, deadline, attempt };
     events.push({
       type: 'lineRequested',
@@ -378,11 +385,16 @@ export class SceneSimulation {
     events.push({ type: 'typing', conversationId: conversation.id, characterId: speakerId });
   }
 
+  /**
+   * A failed request is asked again (up to `lineRetries` times) within what is left of its
+   * deadline; a request that ran out of time is not: its time is spent. So the wait for one
+   * line is bounded by `lineTimeoutMs`, whatever the agent retries inside it.
+   */
   private retryOrEnd(conversation: ConversationState, now: number, events: SimEvent[], reason: EndReason): void {
     const pending = conversation.pending;
     conversation.pending = null;
-    if (pending && pending.attempt < this.options.lineRetries) {
-      this.requestLine(conversation, pending.speakerId, now, events, pending.attempt + 1);
+    if (pending && pending.attempt < this.options.lineRetries && now < pending.deadline) {
+      this.requestLine(conversation, pending.speakerId, now, events, pending.attempt + 1, pending.deadline);
       return;
     }
     this.endConversation(conversation, reason, events);

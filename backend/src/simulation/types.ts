@@ -42,9 +42,9 @@ export interface SimOptions {
   cooldownTicks: number;
   /** Ticks before the same two characters may talk again. */
   pairCooldownTicks: number;
-  /** How long a line request may take before its result is dropped as late. */
+  /** How long one line may take, its retries included, before it is dropped as late. */
   lineTimeoutMs: number;
-  /** Failed or late line requests retried before the conversation ends. */
+  /** Failed line requests asked again (within the first request's deadline) before the conversation ends. */
   lineRetries: number;
   /** Reading pace of a bubble: characters per second. */
   readingCharsPerSecond: number;
