@@ -58,6 +58,8 @@ export abstract class FakeLlmServer {
   /** When set (and the script is empty), modes are taken from here round-robin. */
   cycle: FakeMode[] | null = null;
   retryAfterSeconds = 1;
+  /** When set, lines are said from here (round-robin) instead of the built-in sayings. */
+  sayings: string[] | null = null;
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
   private counter = 0;
@@ -92,7 +94,8 @@ export abstract class FakeLlmServer {
   /** A line to say, different each time. */
   protected nextLine(): { say: string; emotion: string; action: null; endConversation: boolean } {
     this.counter += 1;
-    return { say: SAYINGS[this.counter % SAYINGS.length], emotion: 'happy', action: null, endConversation: false };
+    const sayings = this.sayings ?? SAYINGS;
+    return { say: sayings[this.counter % sayings.length], emotion: 'happy', action: null, endConversation: false };
   }
 
   protected abstract isChat(path: string): boolean;
