@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['backend/src/**/*.spec.ts', 'test/**/*.spec.ts'],
+    include: ['backend/src/**/*.spec.ts', 'frontend/src/**/*.spec.ts', 'test/**/*.spec.ts'],
     environment: 'node',
     pool: 'forks',
     // Two cores: integration and e2e files each boot an app; more at once only thrash.

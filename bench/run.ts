@@ -62,7 +62,7 @@ function runSuite(plan: SuitePlan): Promise<SuiteResult> {
     live.add(child.pid!);
     let out = '';
     let result: SuiteResult | null = null;
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       let nl: number;
       while ((nl = out.indexOf('\n')) >= 0) {

@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   for (const v of viewers) v.close();
   if (server.child) {
     server.child.kill('SIGTERM');
-    await new Promise((r) => server.child!.once('exit', r));
+    await new Promise((r) => server.child.once('exit', r));
   }
   process.exit(connected === viewerCount ? 0 : 1);
 }

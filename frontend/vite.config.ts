@@ -13,7 +13,9 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     reportCompressedSize: true,
-    sourcemap: true,
+    // Maps are written for error-reporting tools but not referenced from the bundles, and the
+    // server never serves them (bootstrap.ts): the viewer's sources are not published.
+    sourcemap: 'hidden',
     // Phaser alone is ~1.2 MB minified (~340 KB gzip); it gets its own chunk, loaded by the live view only.
     chunkSizeWarningLimit: 1500,
     rolldownOptions: {

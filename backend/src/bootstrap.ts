@@ -70,6 +70,12 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestExp
 
 /** The viewer is a single-page app: its routes (`/`, `/scene/:id`, `/author`) all get index.html. */
 function serveViewer(app: NestExpressApplication, dir: string): void {
+  // The build writes hidden source maps (vite.config.ts); they stay on disk, never on the wire.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.path.endsWith('.map'))
+      return res.status(404).json({ statusCode: 404, message: 'Not Found', error: 'Not Found' });
+    next();
+  });
   app.useStaticAssets(dir, { index: false, maxAge: '1h', immutable: false });
   const index = join(dir, 'index.html');
   app.use((req: Request, res: Response, next: NextFunction) => {

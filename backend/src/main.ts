@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createApp } from './bootstrap.js';
+import { errorText } from './common/errors.js';
 import { AppConfig, ConfigError } from './config/app-config.js';
 import { DatabaseOpenError } from './database/data-source.js';
 
@@ -61,6 +62,6 @@ main().catch((error: unknown) => {
     process.stderr.write(`${error.message}\n`);
     process.exit(78);
   }
-  process.stderr.write(`PixelTales failed to start: ${(error as Error)?.stack ?? error}\n`);
+  process.stderr.write(`PixelTales failed to start: ${errorText(error)}\n`);
   process.exit(1);
 });

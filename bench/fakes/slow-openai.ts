@@ -4,7 +4,7 @@
  * endConversation}. Lines come from a fixed list of varied lengths, in turn. Listens on
  * 127.0.0.1:0 and sends {type: 'ready', port} over IPC (or prints the port).
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 const DELAY_MS = Number(process.env.BENCH_FAKE_DELAY_MS ?? 2_000);
 /** Bounded: a request body larger than this is refused. */
@@ -39,7 +39,10 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-const server = createServer(async (req, res) => {
+// Every failure is answered inside the handler, so its promise never rejects.
+const server = createServer((req, res) => void answer(req, res));
+
+async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
@@ -84,7 +87,7 @@ const server = createServer(async (req, res) => {
       .writeHead(400, { 'content-type': 'application/json' })
       .end(JSON.stringify({ error: { message: (error as Error).message } }));
   }
-});
+}
 
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as { port: number };

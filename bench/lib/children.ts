@@ -115,14 +115,16 @@ export function serveIpc(
     message: { type: string } & Record<string, unknown>,
   ) => Promise<Record<string, unknown>> | Record<string, unknown>,
 ): void {
-  process.on('message', async (message: { id: number; type: string } & Record<string, unknown>) => {
+  const serve = async (message: { id: number; type: string } & Record<string, unknown>) => {
     try {
       const reply = await handler(message);
       process.send?.({ ...reply, id: message.id });
     } catch (error) {
       process.send?.({ id: message.id, error: (error as Error).stack ?? String(error) });
     }
-  });
+  };
+  // serve() answers its own failures, so the promise is never left rejected.
+  process.on('message', (message: { id: number; type: string } & Record<string, unknown>) => void serve(message));
   // The parent going away (even by kill -9) closes the channel: follow it.
   process.on('disconnect', () => process.exit(0));
 }

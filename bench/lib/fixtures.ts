@@ -9,6 +9,7 @@ export const DIST = join(ROOT, 'dist');
 
 export function demoScene(): SceneSpec {
   const path = join(ROOT, 'data/scenes/town-square.yaml');
+
   const { contentHash: _hash, ...spec } = parseSceneFile(path, 'town-square', readFileSync(path, 'utf8'));
   return spec;
 }

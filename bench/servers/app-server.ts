@@ -21,6 +21,8 @@ let lateness: number[] = [];
 /** Bounded: at most this many lateness samples are kept between two reads. */
 const MAX_LATENESS_SAMPLES = 200_000;
 
+// Called below with `this` bound explicitly.
+// eslint-disable-next-line @typescript-eslint/unbound-method
 const originalStep = SceneRunner.prototype.step;
 SceneRunner.prototype.step = function (this: SceneRunner) {
   const now = Date.now();

@@ -345,7 +345,8 @@ const dir = mkdtempSync(join(tmpdir(), 'pixeltales-bench-persist-'));
 try {
   // SQLite, TypeORM then raw, on separate files of the same schema.
   const ds = await openDataSource({ type: 'sqlite', path: join(dir, 'orm.sqlite') });
-  const synchronous = Number((await ds.query('PRAGMA synchronous'))[0]?.synchronous ?? 2);
+  const pragma = await ds.query<{ synchronous?: number }[]>('PRAGMA synchronous');
+  const synchronous = Number(pragma[0]?.synchronous ?? 2);
   const orm = await typeormThroughput(ds);
   await ds.destroy();
   const rawDs = await openDataSource({ type: 'sqlite', path: join(dir, 'raw.sqlite') });

@@ -44,20 +44,18 @@ const ds = new DataSource(dataSourceOptions({ type: 'sqlite', path: join(dir, 'l
 await ds.initialize();
 try {
   const spec = demoScene();
-  await ds
-    .getRepository(SceneEntity)
-    .insert({
-      id: spec.id,
-      name: spec.name,
-      description: spec.description,
-      map: spec.map,
-      places: spec.places,
-      cast: spec.cast,
-      status: 'running',
-      tick: 0,
-      state: null,
-      source: 'file',
-    });
+  await ds.getRepository(SceneEntity).insert({
+    id: spec.id,
+    name: spec.name,
+    description: spec.description,
+    map: spec.map,
+    places: spec.places,
+    cast: spec.cast,
+    status: 'running',
+    tick: 0,
+    state: null,
+    source: 'file',
+  });
   const conversations = new ConversationsService(
     new ConversationsRepository(ds, ds.getRepository(LineEntity), ds.getRepository(ConversationEntity)),
   );
@@ -161,7 +159,14 @@ try {
         const all = everything.get(pair(speaker.id, partner.id)) ?? [];
         // One memory per past line: the template caps each memory's length, not their number.
         const unbounded = dialogue.buildMessages({ ...request, memories: all });
-        naive.push(Math.ceil(unbounded.reduce((n, m) => n + String(m.content).length, 0) / 4));
+        naive.push(
+          Math.ceil(
+            unbounded.reduce(
+              (n, m) => n + (typeof m.content === 'string' ? m.content : JSON.stringify(m.content)).length,
+              0,
+            ) / 4,
+          ),
+        );
       }
       inputs.push({
         type: 'lineResult',

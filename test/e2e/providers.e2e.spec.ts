@@ -52,14 +52,14 @@ describe('the same app on three providers, by configuration only', () => {
         await client.connected();
         expect((await client.join('town-square')).ok).toBe(true);
         await waitFor(() => client.lines.length >= 3, 30_000, 'three lines');
-        for (const line of client.lines as LinePayload[]) {
+        for (const line of client.lines) {
           expect(line.text).toMatch(/[a-z]/i);
           expect(line.text).not.toMatch(/^[{[]|```|error/i);
         }
         const llm = await getJson(`${running.url}/api/llm`, author);
         expect(llm).toMatchObject({ provider, model: env().LLM_MODEL, up: true, breaker: { state: 'closed' } });
         expect(llm.calls.ok + llm.calls.recovered).toBeGreaterThanOrEqual(3);
-        const snapshot = (await getJson(`${running.url}/api/scenes/town-square`)) as SceneSnapshot;
+        const snapshot = await getJson<SceneSnapshot>(`${running.url}/api/scenes/town-square`);
         expect(snapshot.usage.lines).toBeGreaterThanOrEqual(3);
         const served = fake();
         if (served) {
@@ -67,7 +67,7 @@ describe('the same app on three providers, by configuration only', () => {
           expect(served.chatRequests().length - callsBefore).toBeGreaterThanOrEqual(3);
           expect(snapshot.usage.promptTokens).toBeGreaterThanOrEqual(PROMPT_TOKENS * 3);
           expect(snapshot.usage.completionTokens).toBeGreaterThanOrEqual(COMPLETION_TOKENS * 3);
-          const stored = (await getJson(`${running.url}/api/scenes/town-square/lines?limit=1`)) as LinePayload[];
+          const stored = await getJson<LinePayload[]>(`${running.url}/api/scenes/town-square/lines?limit=1`);
           expect(stored).toHaveLength(1);
         } else {
           expect(snapshot.usage.promptTokens + snapshot.usage.completionTokens).toBeGreaterThan(0);

@@ -37,7 +37,7 @@ describe('scenes over HTTP and socket.io', () => {
   it('lists the demo scene and its four characters', async () => {
     const scenes = await waitFor(
       async () => {
-        const list = (await getJson(`${running.url}/api/scenes`)) as SceneSummary[];
+        const list = await getJson<SceneSummary[]>(`${running.url}/api/scenes`);
         return list[0]?.tick > 0 && list;
       },
       5_000,
@@ -88,7 +88,7 @@ describe('scenes over HTTP and socket.io', () => {
     // Conversations announce themselves before their lines.
     const names = c.events.map((e) => e.name);
     const firstLine = names.indexOf('conversation:line');
-    const startedId = (c.lines[0] as LinePayload).conversationId;
+    const startedId = c.lines[0].conversationId;
     const startedAt = c.events.findIndex(
       (e) =>
         e.name === 'conversation:started' && (e.payload as { conversationId: string }).conversationId === startedId,
@@ -105,9 +105,9 @@ describe('scenes over HTTP and socket.io', () => {
     const all: LinePayload[] = [];
     let before: number | undefined;
     for (;;) {
-      const page = (await getJson(
+      const page = await getJson<LinePayload[]>(
         `${running.url}/api/scenes/town-square/lines?limit=7${before ? `&before=${before}` : ''}`,
-      )) as LinePayload[];
+      );
       all.push(...page);
       if (page.length < 7) break;
       before = page[page.length - 1].lineId;

@@ -53,7 +53,7 @@ describe('graceful shutdown on SIGTERM', () => {
         30_000,
         'an open conversation with lines',
       );
-      const tickBefore = ((await getJson(`${first.url}/api/scenes`)) as SceneSummary[])[0].tick;
+      const tickBefore = (await getJson<SceneSummary[]>(`${first.url}/api/scenes`))[0].tick;
       const openAtSignal = new Set(started.filter((id) => !ended.some((e) => e.conversationId === id)));
       expect(openAtSignal.size).toBeGreaterThan(0);
 
@@ -93,7 +93,7 @@ describe('graceful shutdown on SIGTERM', () => {
       for (const line of seen) expect(stored).toContainEqual(line);
       await waitFor(() => connects >= 2, 10_000, 'the client to reconnect');
       await waitFor(
-        async () => ((await getJson(`${second.url}/api/scenes`)) as SceneSummary[])[0].tick > tickBefore,
+        async () => (await getJson<SceneSummary[]>(`${second.url}/api/scenes`))[0].tick > tickBefore,
         10_000,
         'the tick to pass its old value',
       );

@@ -134,7 +134,7 @@ export class FakeOpenAiServer extends FakeLlmServer {
       for (const piece of call.function.arguments.match(/.{1,7}/gs) ?? [])
         send(this.chunk(body, { tool_calls: [{ index: 0, function: { arguments: piece } }] }, null));
     } else {
-      for (const piece of String(message.content ?? '').match(/.{1,5}/gs) ?? [])
+      for (const piece of (typeof message.content === 'string' ? message.content : '').match(/.{1,5}/gs) ?? [])
         send(this.chunk(body, { content: piece }, null));
     }
     send(this.chunk(body, {}, finish));

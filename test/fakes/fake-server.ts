@@ -104,7 +104,7 @@ export abstract class FakeLlmServer {
   private async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let raw = '';
     for await (const chunk of req) raw += chunk;
-    let body: any = null;
+    let body: any;
     try {
       body = raw ? JSON.parse(raw) : null;
     } catch {

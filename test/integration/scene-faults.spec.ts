@@ -64,12 +64,12 @@ describe.each([
       40_000,
       'two rounds of the bad day and eight lines',
     );
-    for (const line of client.lines as LinePayload[]) {
+    for (const line of client.lines) {
       expect(line.text).toMatch(/[a-z]/i);
       expect(line.text).not.toMatch(/[{}[\]]|```|error|exception|server|Someone:|^"/i);
     }
     // What the visitors saw is what was stored.
-    const stored = (await getJson(`${running.url}/api/scenes/town-square/lines?limit=200`)) as LinePayload[];
+    const stored = await getJson<LinePayload[]>(`${running.url}/api/scenes/town-square/lines?limit=200`);
     for (const line of client.lines) expect(stored).toContainEqual(line);
     const llm = await getJson(`${running.url}/api/llm`, author);
     expect(llm.faults.serverError).toBeGreaterThanOrEqual(1);
@@ -81,9 +81,9 @@ describe.each([
     expect(llm.retries).toBeGreaterThanOrEqual(2);
     expect(llm.up).toBe(true);
     // The scene never stopped.
-    const tick = ((await getJson(`${running.url}/api/scenes/town-square`)) as SceneSnapshot).tick;
+    const tick = (await getJson<SceneSnapshot>(`${running.url}/api/scenes/town-square`)).tick;
     await waitFor(
-      async () => ((await getJson(`${running.url}/api/scenes/town-square`)) as SceneSnapshot).tick > tick,
+      async () => (await getJson<SceneSnapshot>(`${running.url}/api/scenes/town-square`)).tick > tick,
       5_000,
       'ticks',
     );
@@ -117,7 +117,7 @@ describe('a provider that is down', () => {
     const health = await waitFor(
       async () => {
         const res = await fetch(`${running.url}/api/health`);
-        return res.status === 503 && ((await res.json()) as any);
+        return res.status === 503 && (await res.json());
       },
       20_000,
       'health to report the LLM down',
@@ -129,9 +129,9 @@ describe('a provider that is down', () => {
 
     // While open, nobody starts a conversation: the fake hears nothing until the probe.
     const callsWhileOpen = fake.chatRequests().length;
-    const tick = ((await getJson(`${running.url}/api/scenes/town-square`)) as SceneSnapshot).tick;
+    const tick = (await getJson<SceneSnapshot>(`${running.url}/api/scenes/town-square`)).tick;
     await waitFor(
-      async () => ((await getJson(`${running.url}/api/scenes/town-square`)) as SceneSnapshot).tick > tick + 5,
+      async () => (await getJson<SceneSnapshot>(`${running.url}/api/scenes/town-square`)).tick > tick + 5,
       5_000,
       'ticks while down',
     );
@@ -147,7 +147,7 @@ describe('a provider that is down', () => {
     expect(llm).toMatchObject({ up: true, breaker: { state: 'closed' } });
     expect(llm.breaker.opens).toBeGreaterThanOrEqual(1);
     await waitFor(
-      async () => ((await getJson(`${running.url}/api/scenes/town-square`)) as SceneSnapshot).usage.lines > 0,
+      async () => (await getJson<SceneSnapshot>(`${running.url}/api/scenes/town-square`)).usage.lines > 0,
       20_000,
       'lines once it is back',
     );

@@ -73,8 +73,8 @@ export async function spawnServer(env: Record<string, string>, timeoutMs = 30_00
     env: { PATH: process.env.PATH ?? '', ...FAST_ENV, ...env, PORT: env.PORT ?? port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const url = `http://127.0.0.1:${env.PORT ?? port}`;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const deadline = Date.now() + timeoutMs;

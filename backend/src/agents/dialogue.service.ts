@@ -307,12 +307,12 @@ export class DialogueService {
     }
     let message: AIMessageChunk | undefined;
     for await (const chunk of await bound.stream(messages, { signal }))
-      message = message ? message.concat(chunk as AIMessageChunk) : (chunk as AIMessageChunk);
+      message = message ? message.concat(chunk) : chunk;
     if (!message) return { raw: new AIMessage(''), parsed: null };
     // Streamed tool calls are parsed leniently (partial JSON is completed): a call cut
     // off mid-sentence would pass as a short line. Judge the raw argument text strictly.
     const call = message.tool_call_chunks?.find((c) => c.name === 'say_line') ?? message.tool_call_chunks?.[0];
-    let args: unknown = null;
+    let args: unknown;
     try {
       args = call?.args ? JSON.parse(call.args) : null;
     } catch {
@@ -346,7 +346,7 @@ export class DialogueService {
         name: 'say_line',
         method: 'functionCalling',
         includeRaw: true,
-      }) as unknown as Runnable;
+      });
       this.structured.set(model, runnable);
     }
     return runnable;

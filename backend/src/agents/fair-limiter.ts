@@ -1,3 +1,5 @@
+import { abortReason } from './retry.js';
+
 /**
  * At most `limit` tasks run at once; waiting tasks are served round-robin by key (a
  * scene), so one busy scene cannot starve the others of the shared LLM budget.
@@ -29,7 +31,7 @@ export class FairLimiter {
   }
 
   private acquire(key: string, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (this.running < this.limit && this.waiting === 0) {
       this.running++;
       return Promise.resolve();
@@ -47,7 +49,7 @@ export class FairLimiter {
       const onAbort = () => {
         const index = queue.indexOf(grant);
         if (index >= 0) queue.splice(index, 1);
-        reject(signal?.reason ?? new Error('aborted'));
+        reject(abortReason(signal));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       queue.push(grant);

@@ -114,7 +114,7 @@ export function recoverLine(content: string, speakerName?: string): CleanLine | 
   if (text.startsWith('{') || text.startsWith('[')) {
     try {
       const parsed: unknown = JSON.parse(text);
-      const object = Array.isArray(parsed) ? parsed[0] : parsed;
+      const object: unknown = Array.isArray(parsed) ? parsed[0] : parsed;
       return cleanAnswer(object as Partial<LineAnswer>, speakerName);
     } catch {
       // Cut-off JSON: take the "say" string if it was complete.

@@ -21,7 +21,8 @@ export class PromptTemplatesService {
     try {
       this.dialogue = parseDialogueTemplate(await readFile(this.dialoguePath, 'utf8'), this.dialoguePath);
     } catch (error) {
-      if (!this.dialogue) throw new Error(`Cannot load the dialogue template: ${(error as Error).message}`);
+      if (!this.dialogue)
+        throw new Error(`Cannot load the dialogue template: ${(error as Error).message}`, { cause: error });
       this.logger.error(`${(error as Error).message}; the last valid template stays in use`);
     }
   }

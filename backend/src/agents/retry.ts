@@ -79,7 +79,7 @@ export function describeFault(error: unknown, seen?: { status?: number; retryAft
     return { kind: 'badResponse', status: null, retryable: true, retryAfterMs: null };
   if (
     /connect|ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|network|terminated|other side closed/i.test(
-      `${message} ${String((e.cause as Error | undefined)?.message ?? '')} ${String(e.code ?? '')}`,
+      `${message} ${String((e.cause as Error | undefined)?.message ?? '')} ${typeof e.code === 'string' ? e.code : ''}`,
     )
   ) {
     return { kind: 'connection', status: null, retryable: true, retryAfterMs: null };
@@ -87,17 +87,24 @@ export function describeFault(error: unknown, seen?: { status?: number; retryAft
   return { kind: 'other', status: null, retryable: false, retryAfterMs: null };
 }
 
+/** The reason an aborted signal carries, as an Error (AbortSignal types it `any`). */
+export function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error) return reason;
+  return new DOMException(typeof reason === 'string' ? reason : 'This operation was aborted', 'AbortError');
+}
+
 /** Waits `ms`, or rejects as soon as `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(abortReason(signal));
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal!.reason);
+      reject(abortReason(signal));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
@@ -110,10 +117,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
     promise.catch(() => {});
-    return Promise.reject(signal.reason);
+    return Promise.reject(abortReason(signal));
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
+    const onAbort = () => reject(abortReason(signal));
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
       (value) => {

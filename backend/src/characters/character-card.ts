@@ -214,7 +214,7 @@ function baseCard(source: CharacterSource): CharacterCardV2 {
 export function toCard(source: CharacterSource): CharacterCardV2 {
   const card = baseCard(source);
   const extras = source.card ?? {};
-  for (const field of TEXT_FIELDS) if (typeof extras[field] === 'string') card.data[field] = extras[field] as string;
+  for (const field of TEXT_FIELDS) if (typeof extras[field] === 'string') card.data[field] = extras[field];
   const persona = (source.persona ?? '').trim();
   // Only when the description/scenario split cannot give the persona back.
   if (joinPersona(card.data.description, card.data.scenario) !== persona)
@@ -225,7 +225,7 @@ export function toCard(source: CharacterSource): CharacterCardV2 {
 /** A Character Card V2 as a character's editable source (then validated like any write). */
 export function fromCard(input: CharacterCardV2Dto | CharacterCardV2): CharacterSource {
   const data = input.data;
-  const extensions = { ...((data.extensions as Record<string, unknown> | undefined) ?? {}) };
+  const extensions = { ...(data.extensions ?? {}) };
   const px = (
     extensions.pixeltales && typeof extensions.pixeltales === 'object' ? extensions.pixeltales : {}
   ) as Record<string, unknown>;

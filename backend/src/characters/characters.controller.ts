@@ -234,7 +234,7 @@ export class CharactersController {
   card(@Param() params: CharacterIdParamDto, @Res({ passthrough: true }) res: Response): CharacterCardV2Dto {
     const def = this.characters.get(params.id);
     res.setHeader('Content-Disposition', `attachment; filename="${def.id}.card.json"`);
-    return toCard(sourceOf(def)) as CharacterCardV2Dto;
+    return toCard(sourceOf(def));
   }
 
   @Get('characters/:id/card.png')

@@ -27,7 +27,7 @@ export class CharactersRepository {
       persona,
       contentHash,
       source,
-      definition: rest as unknown as Record<string, unknown>,
+      definition: rest,
     });
     return true;
   }

@@ -22,6 +22,6 @@ export class ConfiguredIoAdapter extends IoAdapter {
       // A viewer that vanishes without closing is noticed within a minute.
       pingInterval: 25_000,
       pingTimeout: 20_000,
-    } as ServerOptions);
+    });
   }
 }

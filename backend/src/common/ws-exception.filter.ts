@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ValidationError } from '@nestjs/common';
+import { errorText } from './errors.js';
 import { BaseWsExceptionFilter, WsException } from '@nestjs/websockets';
 import type { WsError } from '../contract/events.js';
 
@@ -40,7 +41,7 @@ export class WsAckExceptionFilter extends BaseWsExceptionFilter {
     if (exception instanceof HttpException) {
       return { code: exception.getStatus() === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', message: exception.message };
     }
-    this.logger.error(`Unexpected socket error: ${(exception as Error)?.stack ?? exception}`);
+    this.logger.error(`Unexpected socket error: ${errorText(exception)}`);
     return { code: 'INTERNAL', message: 'internal error' };
   }
 }

@@ -95,7 +95,7 @@ export class ConversationsRepository {
     for (const line of batch.lines) {
       // One insert a line: RETURNING ids from multi-row inserts is not portable to SQLite.
       const result = await manager.insert(LineEntity, line);
-      stored.push({ ...line, id: Number(result.identifiers[0].id) } as LineEntity);
+      stored.push({ ...line, id: Number(result.identifiers[0].id) });
     }
     for (const end of batch.ended) {
       await manager.update(

@@ -129,5 +129,5 @@ export function requestLogger(root: Pino): (req: Request, res: Response, next: N
     },
     quietReqLogger: true,
   });
-  return (req, res, next) => http(req, res, () => withLogContext({ reqId: String(req.id) }, next));
+  return (req, res, next) => http(req, res, () => withLogContext({ reqId: String(req.id as string | number) }, next));
 }

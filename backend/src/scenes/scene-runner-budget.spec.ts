@@ -3,7 +3,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GeneratedLine, LineRequest } from '../agents/dialogue.service.js';
 import type { CharacterDefinition } from '../characters/character-definition.js';
 import type { TickBatch } from '../conversations/conversations.repository.js';
-import type { LineEntity } from '../conversations/line.entity.js';
 import { SceneSimulation } from '../simulation/engine.js';
 import type { SceneSpec } from '../simulation/types.js';
 import { SceneEventsService } from './scene-events.service.js';
@@ -80,7 +79,7 @@ describe('SceneRunner with a token budget, on a fake clock', () => {
           latencyMs: 1,
         };
       },
-      commit: async (batch: TickBatch) => batch.lines.map((l, i) => ({ ...l, id: i + 1 }) as LineEntity),
+      commit: async (batch: TickBatch) => batch.lines.map((l, i) => ({ ...l, id: i + 1 })),
       visitors: () => 1,
       llmAvailable: () => true,
     });

@@ -3,7 +3,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GeneratedLine, LineRequest } from '../agents/dialogue.service.js';
 import type { CharacterDefinition } from '../characters/character-definition.js';
 import type { TickBatch } from '../conversations/conversations.repository.js';
-import type { LineEntity } from '../conversations/line.entity.js';
 import { SceneSimulation } from '../simulation/engine.js';
 import type { SceneSpec } from '../simulation/types.js';
 import { SceneEventsService } from './scene-events.service.js';
@@ -69,7 +68,7 @@ function setup(overrides: Partial<SceneRunnerDeps> = {}) {
     }),
     commit: async (batch: TickBatch) => {
       log.push(`commit ${batch.lines.map((l) => l.text).join(',')}`);
-      return batch.lines.map((l) => ({ ...l, id: nextId++ }) as LineEntity);
+      return batch.lines.map((l) => ({ ...l, id: nextId++ }));
     },
     ...overrides,
   };
@@ -101,7 +100,7 @@ describe('SceneRunner', () => {
           await gate;
           order.push('committed');
         }
-        return batch.lines.map((l, i) => ({ ...l, id: 100 + i }) as LineEntity);
+        return batch.lines.map((l, i) => ({ ...l, id: 100 + i }));
       },
     });
     runner.start();
@@ -120,7 +119,7 @@ describe('SceneRunner', () => {
     const { runner, published, sim } = setup({
       commit: async (batch) => {
         if (fail && batch.lines.length > 0) throw new Error('disk full');
-        return batch.lines.map((l, i) => ({ ...l, id: 1 + i }) as LineEntity);
+        return batch.lines.map((l, i) => ({ ...l, id: 1 + i }));
       },
     });
     vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});

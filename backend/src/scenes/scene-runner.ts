@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { CharacterDefinition } from '../characters/character-definition.js';
+import { errorText } from '../common/errors.js';
 import type { TickBatch } from '../conversations/conversations.repository.js';
 import { toLinePayload } from '../conversations/dto/lines.dto.js';
 import type { LineEntity } from '../conversations/line.entity.js';
@@ -115,7 +116,7 @@ export class SceneRunner {
       result = this.sim.tick(now, inputs);
     } catch (error) {
       // A bug in one tick must not kill the scene: log it and keep the clock going.
-      this.deps.logger.error(`Tick failed in scene ${this.spec.id}: ${(error as Error).stack ?? error}`);
+      this.deps.logger.error(`Tick failed in scene ${this.spec.id}: ${errorText(error)}`);
       this.advanceSchedule(now);
       return;
     }
@@ -203,7 +204,8 @@ export class SceneRunner {
         },
       };
     };
-    run()
+    // Never rejects: every failure becomes a `lineFailed` input for the next tick.
+    void run()
       .catch((error: unknown): SimInput => ({ type: 'lineFailed', opId: event.opId, error: (error as Error).message }))
       .then((input) => {
         // The answer waits for the next tick; a cancelled call's answer is simply dropped.
@@ -229,7 +231,7 @@ export class SceneRunner {
           startedAt: result.now,
         });
       } else if (event.type === 'lineShown') {
-        const meta = (event.meta ?? {}) as Record<string, unknown>;
+        const meta = event.meta ?? {};
         const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : null);
         batch.lines.push({
           sceneId,

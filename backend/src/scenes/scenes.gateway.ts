@@ -81,9 +81,10 @@ export class ScenesGateway implements OnGatewayInit, OnGatewayConnection, OnGate
         socket.disconnect(true);
         return;
       }
-      const ack = packet[packet.length - 1];
+      // socket.io passes the client's ack callback as the packet's last element.
+      const ack: unknown = packet[packet.length - 1];
       if (typeof ack === 'function') {
-        ack({
+        (ack as (reply: unknown) => void)({
           ok: false,
           error: {
             code: 'RATE_LIMITED',

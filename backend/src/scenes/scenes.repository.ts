@@ -50,7 +50,7 @@ export class ScenesRepository {
     id: string,
     change: Partial<Pick<SceneEntity, 'name' | 'description' | 'map' | 'places' | 'cast' | 'source'>>,
   ): Promise<void> {
-    await this.repo.update({ id }, change as QueryDeepPartialEntity<SceneEntity>);
+    await this.repo.update({ id }, change);
   }
 
   async remove(id: string): Promise<void> {

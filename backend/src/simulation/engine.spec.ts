@@ -180,10 +180,9 @@ describe('SceneSimulation', () => {
     });
     const results = runWithFakeAgent(sim, 300, 1, () => ({ endConversation: false }));
     const all = events(results);
-    const ended = all.filter((e) => e.type === 'conversationEnded') as Extract<
-      SimEvent,
-      { type: 'conversationEnded' }
-    >[];
+    const ended = all.filter(
+      (e): e is Extract<SimEvent, { type: 'conversationEnded' }> => e.type === 'conversationEnded',
+    );
     expect(ended).toHaveLength(1);
     const starts = all.filter((e) => e.type === 'conversationStarted');
     expect(starts).toHaveLength(1);

@@ -24,7 +24,6 @@ export interface MapInfo {
 }
 
 const WALKABLE_GROUND = new Set([',', '.', ':', '*']);
-const OBJECTS = new Set(['=', 'h', 'b', 'o', 'T']);
 
 export function analyseMap(map: readonly string[]): MapInfo {
   const height = map.length;

@@ -101,7 +101,7 @@ export function mountAuthor(root: HTMLElement): void {
       throw new HttpError(401, null);
     }
     const type = res.headers.get('content-type') ?? '';
-    const data = res.status === 204 ? null : type.includes('json') ? await res.json() : await res.blob();
+    const data: unknown = res.status === 204 ? null : type.includes('json') ? await res.json() : await res.blob();
     if (!res.ok) throw new HttpError(res.status, data as ApiError);
     return { data: data as T, etag: res.headers.get('etag') };
   }

@@ -1,6 +1,7 @@
 /**
  * The live view at /scene/:id: socket.io connection (join, re-join, gap fill), the Phaser
  * stage (loaded on demand), the DOM overlay, the transcript, the cast and the character card.
+ * What the server says is applied by `applyEvent` (state.ts); this file draws its effects.
  */
 import { io, type Socket } from 'socket.io-client';
 import {
@@ -13,7 +14,6 @@ import {
   type SceneStatus,
   type ServerEventPayloads,
   type ServerToClientEvents,
-  type SnapshotCharacter,
 } from '../../../backend/src/contract/events';
 import { readableOnDark, readableOnLight } from '../art/palette';
 import { moodIconUrl, portrait } from '../art/sprites';
@@ -22,6 +22,7 @@ import type { Stage } from '../game/stage';
 import { readingMs, type Rect } from './bubbles';
 import { CharacterCard } from './card';
 import { Overlay, type StageFrame, type VisibleBubble } from './overlay';
+import { applyEvent, initialState, type Effect, type LiveEvent, type LiveState, type ServerEvent } from './state';
 import { Transcript } from './transcript';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
@@ -55,10 +56,6 @@ declare global {
     __pixeltales?: { state: () => DebugState; ready: boolean; firstFrameAt?: number };
   }
 }
-
-type PendingEvent = {
-  [K in keyof ServerEventPayloads]: { name: K; payload: ServerEventPayloads[K] };
-}[keyof ServerEventPayloads];
 
 const CONNECTION_TEXT: Record<ConnectionState, string> = {
   connecting: 'Connecting…',
@@ -111,7 +108,7 @@ export function showScene(app: HTMLElement, sceneId: string): void {
   earlier.type = 'button';
   earlier.hidden = true;
   const speakerOf = (id: string) => {
-    const c = chars.get(id);
+    const c = live.characters.get(id);
     return { name: c?.name ?? id, color: c ? readableOnDark(c.sprite.shirt) : '#c0cbdc' };
   };
   const transcript = new Transcript(speakerOf);
@@ -128,24 +125,19 @@ export function showScene(app: HTMLElement, sceneId: string): void {
   app.replaceChildren(bar, main, status);
   document.body.classList.add('live-page');
 
-  // ---- State -----------------------------------------------------------------------------
-  const chars = new Map<string, SnapshotCharacter>();
-  const conversations = new Map<string, string[]>();
+  // ---- State ----------------------------------------------------------------------------
+  // The scene as the server described it lives in `live` and changes only through
+  // applyEvent (state.ts); what follows here is what the page adds: timers, focus, selection.
+  let live: LiveState = initialState(sceneId);
   const typingUntil = new Map<string, number>();
   const bubbled = new Set<number>();
-  let snapshot: SceneSnapshot | null = null;
   let connection: ConnectionState = 'connecting';
   let joins = 0;
-  let joining = false;
-  let tick = 0;
-  let visitorCount = 0;
-  let sceneStatus: SceneStatus | null = null;
   let selected: string | null = null;
   let focusConversation: string | null = null;
   let focusSpokeAt = 0;
   let stage: Stage | null = null;
   let lastFrame: StageFrame | null = null;
-  let pending: PendingEvent[] = [];
   let castKey = '';
 
   const setConnection = (state: ConnectionState) => {
@@ -157,13 +149,11 @@ export function showScene(app: HTMLElement, sceneId: string): void {
   setConnection('connecting');
 
   const setVisitors = (n: number) => {
-    visitorCount = n;
     visitors.textContent = `${plural(n, 'viewer')} watching`;
     visitors.dataset.count = String(n);
   };
 
   const setStatus = (s: SceneStatus) => {
-    sceneStatus = s;
     paused.hidden = s !== 'paused';
   };
 
@@ -181,16 +171,16 @@ export function showScene(app: HTMLElement, sceneId: string): void {
   };
 
   const partnersOf = (id: string): string[] => {
-    const c = chars.get(id);
+    const c = live.characters.get(id);
     const participants =
-      (c?.conversationId && conversations.get(c.conversationId)) ||
-      [...conversations.values()].find((p) => p.includes(id)) ||
+      (c?.conversationId && live.conversations.get(c.conversationId)) ||
+      [...live.conversations.values()].find((p) => p.includes(id)) ||
       [];
-    return participants.filter((p) => p !== id).map((p) => chars.get(p)?.name ?? p);
+    return participants.filter((p) => p !== id).map((p) => live.characters.get(p)?.name ?? p);
   };
 
   const refreshCard = () => {
-    const c = selected ? chars.get(selected) : undefined;
+    const c = selected ? live.characters.get(selected) : undefined;
     if (!c) {
       card.hide();
       return;
@@ -200,17 +190,17 @@ export function showScene(app: HTMLElement, sceneId: string): void {
 
   const refreshCast = () => {
     const key = JSON.stringify(
-      [...chars.values()].map((c) => [c.id, c.name, c.sprite, c.mood, c.action, selected === c.id]),
+      [...live.characters.values()].map((c) => [c.id, c.name, c.sprite, c.mood, c.action, selected === c.id]),
     );
     if (key === castKey) return;
     const rebuild =
       castKey === '' ||
-      JSON.stringify([...chars.values()].map((c) => [c.id, c.name, c.sprite])) !== castList.dataset.key;
+      JSON.stringify([...live.characters.values()].map((c) => [c.id, c.name, c.sprite])) !== castList.dataset.key;
     castKey = key;
     if (rebuild) {
-      castList.dataset.key = JSON.stringify([...chars.values()].map((c) => [c.id, c.name, c.sprite]));
+      castList.dataset.key = JSON.stringify([...live.characters.values()].map((c) => [c.id, c.name, c.sprite]));
       castList.replaceChildren(
-        ...[...chars.values()].map((c) => {
+        ...[...live.characters.values()].map((c) => {
           const button = el('button', 'cast-member');
           button.type = 'button';
           button.dataset.characterId = c.id;
@@ -230,7 +220,7 @@ export function showScene(app: HTMLElement, sceneId: string): void {
       );
     }
     for (const button of castList.querySelectorAll<HTMLButtonElement>('.cast-member')) {
-      const c = chars.get(button.dataset.characterId ?? '');
+      const c = live.characters.get(button.dataset.characterId ?? '');
       if (!c) continue;
       button.setAttribute('aria-pressed', String(selected === c.id));
       const mood = button.querySelector<HTMLImageElement>('.mood')!;
@@ -245,7 +235,7 @@ export function showScene(app: HTMLElement, sceneId: string): void {
   };
 
   const select = (id: string | null) => {
-    selected = id && chars.has(id) ? id : null;
+    selected = id && live.characters.has(id) ? id : null;
     stage?.select(selected);
     refreshCard();
     refreshCast();
@@ -263,7 +253,7 @@ export function showScene(app: HTMLElement, sceneId: string): void {
   zoomFit.addEventListener('click', () => stage?.resetView());
 
   const overlayCharacters = () =>
-    [...chars.values()].map((c) => ({
+    [...live.characters.values()].map((c) => ({
       id: c.id,
       name: c.name,
       mood: c.mood,
@@ -272,140 +262,106 @@ export function showScene(app: HTMLElement, sceneId: string): void {
     }));
 
   const updateFocus = () => {
-    const participants = focusConversation ? conversations.get(focusConversation) : undefined;
-    stage?.setFocus(participants ?? [...conversations.values()][0] ?? []);
+    const participants = focusConversation ? live.conversations.get(focusConversation) : undefined;
+    stage?.setFocus(participants ?? [...live.conversations.values()][0] ?? []);
   };
 
   const updateEmpty = () => {
     empty.hidden = transcript.size > 0;
   };
 
-  // ---- Applying what the server says --------------------------------------------------------
-  const applySnapshot = (snap: SceneSnapshot) => {
-    const mapChanged = !snapshot || JSON.stringify(snapshot.map) !== JSON.stringify(snap.map);
-    snapshot = snap;
-    tick = snap.tick;
-    title.textContent = snap.name;
-    document.title = `${snap.name} · PixelTales`;
-    setStatus(snap.status);
-    setVisitors(snap.visitorCount);
-    chars.clear();
-    for (const c of snap.characters) chars.set(c.id, { ...c });
-    conversations.clear();
-    for (const conv of snap.conversations) conversations.set(conv.id, conv.participants);
-    overlay.setCharacters(overlayCharacters());
-    transcript.refreshSpeakers();
-    for (const conv of snap.conversations) {
-      transcript.conversationStarted(conv.id, conv.participants);
-      transcript.add(conv.lines);
-      const last = conv.lines[conv.lines.length - 1];
-      if (last) sayIfRecent(last);
-      focusConversation = conv.id;
+  // ---- Drawing what changed ------------------------------------------------------------------
+  const focusOn = (conversationId: string, force: boolean) => {
+    // The camera stays with one conversation while it is lively, rather than hopping between two.
+    const now = performance.now();
+    if (force || !focusConversation || !live.conversations.has(focusConversation) || now - focusSpokeAt > 6000) {
+      focusConversation = conversationId;
+      focusSpokeAt = now;
+      updateFocus();
     }
-    updateEmpty();
-    if (stage) {
-      if (mapChanged) stage.setMap(snap.map);
-      stage.setTickMs(snap.tickMs);
-      stage.sync(snap.characters);
+  };
+
+  const draw = (effect: Effect) => {
+    switch (effect.kind) {
+      case 'snapshot': {
+        const snap = effect.snapshot;
+        title.textContent = snap.name;
+        document.title = `${snap.name} · PixelTales`;
+        setStatus(snap.status);
+        setVisitors(snap.visitorCount);
+        overlay.setCharacters(overlayCharacters());
+        transcript.refreshSpeakers();
+        for (const conv of snap.conversations) {
+          transcript.conversationStarted(conv.id, conv.participants);
+          focusConversation = conv.id;
+        }
+        if (stage) {
+          if (effect.mapChanged) stage.setMap(snap.map);
+          stage.setTickMs(snap.tickMs);
+          stage.sync(snap.characters);
+        }
+        updateFocus();
+        if (selected && !live.characters.has(selected)) select(null);
+        notice.hidden = true;
+        break;
+      }
+      case 'lines': {
+        transcript.add(effect.lines);
+        if (effect.live) {
+          for (const line of effect.lines) {
+            typingUntil.delete(line.characterId);
+            say(line);
+            focusOn(line.conversationId, line.conversationId === focusConversation);
+          }
+        } else {
+          // Only the last line of a conversation can still be up as a bubble.
+          const last = new Map(effect.lines.map((l) => [l.conversationId, l]));
+          for (const line of last.values()) sayIfRecent(line);
+        }
+        updateEmpty();
+        break;
+      }
+      case 'moved':
+        stage?.move(effect.characters);
+        break;
+      case 'mood':
+        overlay.setMood(effect.characterId, effect.mood);
+        break;
+      case 'conversationStarted':
+        transcript.conversationStarted(effect.conversationId, effect.participants);
+        focusOn(effect.conversationId, false);
+        break;
+      case 'conversationEnded':
+        for (const id of effect.participants) typingUntil.delete(id);
+        transcript.conversationEnded(effect.conversationId, effect.reason);
+        if (focusConversation === effect.conversationId) focusConversation = null;
+        updateFocus();
+        break;
+      case 'typing':
+        typingUntil.set(effect.characterId, performance.now() + TYPING_MS);
+        break;
+      case 'visitors':
+        setVisitors(effect.count);
+        break;
+      case 'status':
+        setStatus(effect.status);
+        break;
+      case 'resync':
+        void resync();
+        break;
+      case 'fillGap':
+        void fillGapWithRetry(joins, effect.since);
+        break;
     }
-    updateFocus();
-    if (selected && !chars.has(selected)) select(null);
+  };
+
+  const apply = (event: LiveEvent) => {
+    const applied = applyEvent(live, event);
+    live = applied.state;
+    if (!applied.effects.length) return;
+    for (const effect of applied.effects) draw(effect);
     refreshCast();
     refreshCard();
-    notice.hidden = true;
-  };
-
-  const handlers: { [K in keyof ServerEventPayloads]: (p: ServerEventPayloads[K]) => void } = {
-    'scene:tick': (p) => {
-      if (p.tick <= tick) return;
-      tick = p.tick;
-      let unknown = false;
-      for (const change of p.characters) {
-        const c = chars.get(change.id);
-        if (!c) {
-          unknown = true;
-          continue;
-        }
-        Object.assign(c, { x: change.x, y: change.y, direction: change.direction, action: change.action });
-        if (c.mood !== change.mood) {
-          c.mood = change.mood;
-          overlay.setMood(c.id, c.mood);
-        }
-      }
-      stage?.move(p.characters);
-      if (unknown) void resync();
-      refreshCast();
-      if (selected) refreshCard();
-    },
-    'conversation:started': (p) => {
-      conversations.set(p.conversationId, p.participants);
-      for (const id of p.participants) {
-        const c = chars.get(id);
-        if (c) c.conversationId = p.conversationId;
-      }
-      transcript.conversationStarted(p.conversationId, p.participants);
-      if (!focusConversation || !conversations.has(focusConversation) || performance.now() - focusSpokeAt > 6000) {
-        focusConversation = p.conversationId;
-        focusSpokeAt = performance.now();
-        updateFocus();
-      }
-      refreshCard();
-    },
-    'conversation:line': (p) => {
-      const fresh = transcript.add([p]);
-      updateEmpty();
-      typingUntil.delete(p.characterId);
-      const c = chars.get(p.characterId);
-      if (c && c.mood !== p.emotion) {
-        c.mood = p.emotion;
-        overlay.setMood(c.id, c.mood);
-        refreshCast();
-      }
-      if (fresh.length) say(p);
-      if (!conversations.has(p.conversationId)) conversations.set(p.conversationId, [p.characterId]);
-      // The camera stays with one conversation while it is lively, rather than hopping between two.
-      const now = performance.now();
-      if (
-        p.conversationId === focusConversation ||
-        !focusConversation ||
-        !conversations.has(focusConversation) ||
-        now - focusSpokeAt > 6000
-      ) {
-        focusConversation = p.conversationId;
-        focusSpokeAt = now;
-        updateFocus();
-      }
-      if (selected) refreshCard();
-    },
-    'conversation:typing': (p) => {
-      typingUntil.set(p.characterId, performance.now() + TYPING_MS);
-    },
-    'conversation:ended': (p) => {
-      const participants = conversations.get(p.conversationId) ?? [];
-      conversations.delete(p.conversationId);
-      for (const id of participants) {
-        typingUntil.delete(id);
-        const c = chars.get(id);
-        if (c && c.conversationId === p.conversationId) c.conversationId = null;
-      }
-      transcript.conversationEnded(p.conversationId, p.reason);
-      if (focusConversation === p.conversationId) focusConversation = null;
-      updateFocus();
-      refreshCard();
-    },
-    'scene:visitors': (p) => setVisitors(p.count),
-    'scene:status': (p) => setStatus(p.status),
-  };
-
-  const dispatch = (event: PendingEvent) => {
-    if (event.payload.sceneId !== sceneId) return;
-    if (joining || !snapshot) {
-      // Between join and its answer: keep events for after the snapshot.
-      pending.push(event);
-      if (pending.length > 500) pending.shift();
-      return;
-    }
-    (handlers[event.name] as (p: typeof event.payload) => void)(event.payload);
   };
 
   // ---- History and the gap after a reconnect -------------------------------------------
@@ -424,9 +380,7 @@ export function showScene(app: HTMLElement, sceneId: string): void {
       if (since === 0 || rows.length < limit || rows.some((r) => r.lineId <= since)) break;
       before = rows[rows.length - 1].lineId;
     }
-    const fresh = transcript.add(collected.filter((l) => l.sceneId === sceneId || !l.sceneId));
-    for (const line of fresh) sayIfRecent(line);
-    updateEmpty();
+    apply({ type: 'history', lines: collected });
   };
 
   const fillGapWithRetry = async (joinNo: number, since: number): Promise<void> => {
@@ -440,12 +394,14 @@ export function showScene(app: HTMLElement, sceneId: string): void {
     }
   };
 
-  earlier.addEventListener('click', async () => {
+  const loadEarlier = async () => {
     earlier.disabled = true;
     try {
       const before = transcript.minId();
       const rows = await getJson<LinePayload[]>(linesUrl(50, before || undefined));
       const height = scroller.scrollHeight;
+      // Shown in full (no trim) even when the state has forgotten them: the visitor asked.
+      apply({ type: 'history', lines: rows });
       transcript.add(rows, { trim: false });
       scroller.scrollTop += scroller.scrollHeight - height;
       earlier.hidden = rows.length < 50;
@@ -454,14 +410,16 @@ export function showScene(app: HTMLElement, sceneId: string): void {
     } finally {
       earlier.disabled = false;
     }
-  });
+  };
+  // loadEarlier() catches its own failures.
+  earlier.addEventListener('click', () => void loadEarlier());
 
   let resyncing = false;
   const resync = async () => {
     if (resyncing) return;
     resyncing = true;
     try {
-      applySnapshot(await getJson<SceneSnapshot>(`/api/scenes/${encodeURIComponent(sceneId)}`));
+      apply({ type: 'resynced', snapshot: await getJson<SceneSnapshot>(`/api/scenes/${encodeURIComponent(sceneId)}`) });
     } catch {
       // The next join or tick will try again.
     } finally {
@@ -478,18 +436,17 @@ export function showScene(app: HTMLElement, sceneId: string): void {
   });
 
   const join = () => {
-    joining = true;
-    pending = [];
+    apply({ type: 'joinSent' });
     socket.timeout(8000).emit(ClientEvents.Join, { sceneId }, (err: Error | null, ack?: JoinAck) => {
       if (err || !ack) {
-        joining = false;
+        apply({ type: 'joinFailed' });
         if (socket.connected) setTimeout(join, 1500);
         return;
       }
       if (!ack.ok) {
-        joining = false;
+        apply({ type: 'joinFailed' });
         if (ack.error.code === 'NOT_FOUND' || /not found/i.test(ack.error.message)) {
-          if (snapshot) {
+          if (live.snapshot) {
             setTimeout(() => socket.connected && join(), 2000);
             return;
           }
@@ -511,31 +468,25 @@ export function showScene(app: HTMLElement, sceneId: string): void {
       }
       joins += 1;
       status.dataset.joins = String(joins);
-      // What we had before this join: the snapshot may bring newer lines, the gap is before them.
-      const since = transcript.maxId();
-      applySnapshot(ack.snapshot);
-      joining = false;
-      const queued = pending;
-      pending = [];
-      for (const event of queued) dispatch(event);
       setConnection('live');
-      void fillGapWithRetry(joins, since);
+      // The snapshot, then the events queued while waiting for it, then the gap before it.
+      apply({ type: 'joined', snapshot: ack.snapshot });
     });
   };
 
   socket.on('connect', () => {
-    setConnection(snapshot ? 'reconnecting' : 'connecting');
+    setConnection(live.snapshot ? 'reconnecting' : 'connecting');
     join();
   });
   socket.on('disconnect', (reason) => {
-    joining = false;
+    apply({ type: 'disconnected' });
     setConnection('reconnecting');
     for (const id of typingUntil.keys()) typingUntil.delete(id);
     // A server that closes the socket itself (shutting down) is not retried by socket.io.
     if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 1000);
   });
   socket.on('connect_error', () => {
-    if (connection !== 'offline') setConnection(snapshot ? 'reconnecting' : 'connecting');
+    if (connection !== 'offline') setConnection(live.snapshot ? 'reconnecting' : 'connecting');
   });
   socket.io.on('reconnect_attempt', (n) => {
     if (n >= 4) setConnection('offline');
@@ -544,19 +495,21 @@ export function showScene(app: HTMLElement, sceneId: string): void {
     if (!socket.connected) socket.connect();
   });
   for (const name of Object.values(ServerEvents)) {
-    socket.on(name, (payload: ServerEventPayloads[typeof name]) => dispatch({ name, payload } as PendingEvent));
+    socket.on(name, (payload: ServerEventPayloads[typeof name]) =>
+      apply({ type: 'server', event: { name, payload } as ServerEvent }),
+    );
   }
 
   // ---- The stage, loaded on demand ----------------------------------------------------------
   const onFrame = (frame: StageFrame) => {
     lastFrame = frame;
     // The first frame with the scene in it (the benchmark's "time to first frame").
-    if (snapshot && stage && window.__pixeltales && !window.__pixeltales.ready) {
+    if (live.snapshot && stage && window.__pixeltales && !window.__pixeltales.ready) {
       window.__pixeltales.firstFrameAt = performance.now();
       window.__pixeltales.ready = true;
     }
     const now = performance.now();
-    for (const c of chars.values()) {
+    for (const c of live.characters.values()) {
       const thinking = c.action === 'thinking' || (typingUntil.get(c.id) ?? 0) > now;
       overlay.setThinking(c.id, thinking);
       stage?.setEmphasis(c.id, overlay.speech.speaking(c.id) ? 'talking' : thinking ? 'thinking' : null);
@@ -566,15 +519,15 @@ export function showScene(app: HTMLElement, sceneId: string): void {
 
   import('../game/stage')
     .then(({ createStage }) =>
-      createStage({ parent: canvasBox, tickMs: snapshot?.tickMs ?? 500, onFrame, onPick: (id) => select(id) }),
+      createStage({ parent: canvasBox, tickMs: live.snapshot?.tickMs ?? 500, onFrame, onPick: (id) => select(id) }),
     )
     .then((created) => {
       stage = created;
       status.dataset.renderer = created.info().renderer;
-      if (snapshot) {
-        created.setMap(snapshot.map);
-        created.setTickMs(snapshot.tickMs);
-        created.sync([...chars.values()]);
+      if (live.snapshot) {
+        created.setMap(live.snapshot.map);
+        created.setTickMs(live.snapshot.tickMs);
+        created.sync([...live.characters.values()]);
         created.select(selected);
         updateFocus();
       }
@@ -596,9 +549,9 @@ export function showScene(app: HTMLElement, sceneId: string): void {
         sceneId,
         connection,
         joins,
-        tick,
-        status: sceneStatus,
-        visitors: visitorCount,
+        tick: live.tick,
+        status: live.status,
+        visitors: live.visitors,
         renderer: stage?.info().renderer ?? null,
         zoom: stage?.info().zoom ?? 0,
         selected,
@@ -606,7 +559,7 @@ export function showScene(app: HTMLElement, sceneId: string): void {
         bubbles: overlay
           .bubblesShown()
           .map((b) => ({ ...b, page: { x: b.rect.x + box.left, y: b.rect.y + box.top, w: b.rect.w, h: b.rect.h } })),
-        characters: [...chars.values()].map((c) => {
+        characters: [...live.characters.values()].map((c) => {
           const f = frameChars.get(c.id);
           return {
             id: c.id,

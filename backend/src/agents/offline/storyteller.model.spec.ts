@@ -267,6 +267,8 @@ describe('OfflineStorytellerChatModel', () => {
 
   it('works through withStructuredOutput(functionCalling, includeRaw) and receives the storyteller call option', async () => {
     const seen: unknown[] = [];
+    // Called below with `this` bound explicitly.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     const original = OfflineStorytellerChatModel.prototype._generate;
     vi.spyOn(OfflineStorytellerChatModel.prototype, '_generate').mockImplementation(async function (
       this: OfflineStorytellerChatModel,
@@ -317,7 +319,7 @@ describe('OfflineStorytellerChatModel', () => {
 
   it('estimates input tokens as ceil(chars / 4) over the input messages', async () => {
     const input = [new HumanMessage('x'.repeat(41))];
-    const message = (await new OfflineStorytellerChatModel().invoke(input, { storyteller: ctx() })) as AIMessageChunk;
+    const message = await new OfflineStorytellerChatModel().invoke(input, { storyteller: ctx() });
     expect(message.usage_metadata?.input_tokens).toBe(11);
     expect(message.usage_metadata?.output_tokens).toBe(Math.ceil((message.content as string).length / 4));
   });
@@ -335,9 +337,9 @@ describe('OfflineStorytellerChatModel', () => {
   });
 
   it('plain invoke returns the line as JSON content with no tool calls', async () => {
-    const message = (await new OfflineStorytellerChatModel().invoke(messages(), {
+    const message = await new OfflineStorytellerChatModel().invoke(messages(), {
       storyteller: ctx(),
-    })) as AIMessageChunk;
+    });
     expect(message.tool_calls ?? []).toHaveLength(0);
     const line = JSON.parse(message.content as string) as StorytellerLine;
     expectWellFormed(line);

@@ -138,6 +138,8 @@ export class OfflineStorytellerChatModel extends BaseChatModel<StorytellerCallOp
     return this.withConfig({ ...kwargs, tools });
   }
 
+  // LangChain's contract is async; this model answers synchronously.
+  // eslint-disable-next-line @typescript-eslint/require-await
   async _generate(
     messages: BaseMessage[],
     options: this['ParsedCallOptions'],
@@ -268,13 +270,15 @@ function pickTool(tools: BindToolsInput[] | undefined, toolChoice: unknown): Too
 }
 
 function describeTool(tool: BindToolsInput): ToolTarget | null {
-  const t = tool as Record<string, any>;
-  const name: unknown = t?.function?.name ?? t?.name;
+  // OpenAI-style `{type: 'function', function: {name, parameters}}` or a bare `{name, parameters}`.
+  type ToolShape = { name?: unknown; parameters?: unknown };
+  const t = tool as (ToolShape & { function?: ToolShape }) | null;
+  const name = t?.function?.name ?? t?.name;
   if (typeof name !== 'string' || !name) return null;
-  const params = t?.function?.parameters ?? t?.parameters;
+  const params = (t?.function?.parameters ?? t?.parameters) as { properties?: unknown } | null | undefined;
   const props =
     params && typeof params === 'object' && params.properties && typeof params.properties === 'object'
-      ? Object.keys(params.properties as object)
+      ? Object.keys(params.properties)
       : null;
   return { name, properties: props };
 }
