@@ -47,11 +47,7 @@ export class CharacterPreviewService {
 
   async preview(id: string, body: PreviewRequestDto): Promise<PreviewDto> {
     const speaker = body.draft
-      ? parseCharacterFile(
-          this.characters.pathOf(id),
-          id,
-          serializeCharacterFile(cleanSource(toSource(body.draft))),
-        )
+      ? parseCharacterFile(this.characters.pathOf(id), id, serializeCharacterFile(cleanSource(toSource(body.draft))))
       : this.characters.get(id);
     // A draft's model is checked as a save would check it; a saved character whose model
     // broke since speaks with the default model, as it does in its scenes.
