@@ -6,7 +6,7 @@ import { CharactersModule } from './characters/characters.module.js';
 import { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { ConversationsModule } from './conversations/conversations.module.js';
-import { dataSourceOptions } from './database/data-source.js';
+import { connectRetries, dataSourceOptions, openDataSource } from './database/data-source.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsCoreModule } from './metrics/metrics-core.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -22,7 +22,11 @@ export class AppModule {
         AppConfigModule.forRoot(env),
         TypeOrmModule.forRootAsync({
           inject: [AppConfig],
-          useFactory: (config: AppConfig) => dataSourceOptions(config.database),
+          useFactory: (config: AppConfig) => ({
+            ...dataSourceOptions(config.database),
+            ...connectRetries(config.database),
+          }),
+          dataSourceFactory: (options) => openDataSource(options!),
         }),
         MetricsCoreModule,
         RateLimitModule,

@@ -9,6 +9,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { AppModule } from './app.module.js';
 import { AppConfig, loadConfig } from './config/app-config.js';
 import { ConfiguredIoAdapter } from './common/socket-io.adapter.js';
+import { refuseDeepJson } from './common/json-depth.js';
 import { PinoNestLogger, createRootLogger, requestLogger } from './logging/logger.js';
 import { applySecurityHeaders } from './security/security.js';
 
@@ -44,7 +45,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestExp
   app.useWebSocketAdapter(new ConfiguredIoAdapter(app, app.get(AppConfig).corsOrigins));
   app.enableCors(config.corsOrigins ? { origin: config.corsOrigins } : { origin: false });
   app.set('trust proxy', 'loopback');
-  app.useBodyParser('json', { limit: '256kb' });
+  // Nest reserves `verify` for rawBody mode, which this app does not use: it reaches body-parser as given.
+  const jsonOptions = { limit: '256kb', verify: refuseDeepJson };
+  app.useBodyParser('json', jsonOptions);
   // No enableShutdownHooks: main.ts handles SIGTERM itself, so the process exits 0 once
   // everything is flushed (Nest's hook re-raises the signal instead).
 

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createApp } from './bootstrap.js';
 import { errorText } from './common/errors.js';
 import { AppConfig, ConfigError } from './config/app-config.js';
+import { DatabaseOpenError } from './database/data-source.js';
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -52,6 +53,10 @@ function handleSignals(app: NestExpressApplication, timeoutMs: number): void {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof DatabaseOpenError) {
+    process.stderr.write(`PixelTales cannot start: ${error.message}\n`);
+    process.exit(1);
+  }
   if (error instanceof ConfigError) {
     // The one place the backend writes to stderr directly: the logger is not up yet.
     process.stderr.write(`${error.message}\n`);

@@ -90,7 +90,10 @@ describe('the /author page in Chromium', () => {
     const saved = readFileSync(path, 'utf8');
     expect(saved).toContain('Mara now sells <b>kites</b> by the harbour');
     expect(saved).toContain('shirt: "#ff0000"');
-    expect((await json(await fetch(`${running.url}/api/characters/mara`))).persona).toContain('sells <b>kites</b>');
+    expect(
+      (await json(await fetch(`${running.url}/api/characters/mara`, { headers: { authorization: `Bearer ${TOKEN}` } })))
+        .persona,
+    ).toContain('sells <b>kites</b>');
     // Text is text: the author's markup is not turned into elements.
     expect(await page.getByTestId('input-persona').inputValue()).toContain('<b>kites</b>');
 
@@ -109,7 +112,9 @@ describe('the /author page in Chromium', () => {
     await expect.poll(() => page.getByTestId('status').textContent()).toContain('Restored v1');
     expect(readFileSync(path, 'utf8')).toBe(original);
     expect(await page.getByTestId('input-persona').inputValue()).not.toContain('kites');
-    const mara = await json(await fetch(`${running.url}/api/characters/mara`));
+    const mara = await json(
+      await fetch(`${running.url}/api/characters/mara`, { headers: { authorization: `Bearer ${TOKEN}` } }),
+    );
     expect(mara.persona).not.toContain('kites');
     await page.getByTestId('version-3').waitFor();
     expect(await page.locator('b').count()).toBe(0);

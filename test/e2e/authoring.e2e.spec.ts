@@ -73,7 +73,7 @@ describe('authoring characters and scenes', () => {
     saveLikeAnEditor('mara', edited);
     await waitFor(() => nextPrompt('mara').includes('collects sea glass'), 2_000, 'the new persona in the prompt');
     expect(Date.now() - started).toBeLessThan(2_000);
-    const mara = await getJson(api('/characters/mara'));
+    const mara = await getJson(api('/characters/mara'), { headers: AUTH });
     expect(mara.persona).toContain('collects sea glass');
     // Same scene, still ticking from where it was: nothing restarted, nothing lost.
     const [sceneAfter] = await getJson<SceneSummary[]>(api('/scenes'));
@@ -87,7 +87,7 @@ describe('authoring characters and scenes', () => {
   });
 
   it('a broken edit keeps the last good version live and names the file and field', async () => {
-    const good = await getJson(api('/characters/mara'));
+    const good = await getJson(api('/characters/mara'), { headers: AUTH });
     const broken = readFileSync(file('mara'), 'utf8').replace(/shirt: "#[0-9a-fA-F]{6}"/, 'shirt: "blue"');
     expect(broken).toContain('"blue"');
     saveLikeAnEditor('mara', broken);
@@ -102,14 +102,14 @@ describe('authoring characters and scenes', () => {
     expect(problem).toMatchObject({ path: file('mara'), field: 'sprite.shirt', line: expect.any(Number) });
     expect(problem.message).toContain(file('mara'));
     expect(problem.message).toContain('sprite.shirt');
-    const still = await getJson(api('/characters/mara'));
+    const still = await getJson(api('/characters/mara'), { headers: AUTH });
     expect(still.contentHash).toBe(good.contentHash);
     expect(still.sprite.shirt).toBe(good.sprite.shirt);
     expect(nextPrompt('mara')).toContain('collects sea glass');
     // Fixing the file clears the problem.
     saveLikeAnEditor('mara', broken.replace('"blue"', '"#123456"'));
     await waitFor(
-      async () => (await getJson(api('/characters/mara'))).sprite.shirt === '#123456',
+      async () => (await getJson(api('/characters/mara'), { headers: AUTH })).sprite.shirt === '#123456',
       2_000,
       'the fixed file',
     );
@@ -117,7 +117,7 @@ describe('authoring characters and scenes', () => {
   });
 
   it('an API edit rewrites the file atomically, with an ETag; a stale If-Match gets 409', async () => {
-    const res = await fetch(api('/characters/otto'));
+    const res = await fetch(api('/characters/otto'), { headers: AUTH });
     const etag = res.headers.get('etag')!;
     const otto = await json(res);
     expect(etag).toBe(`"${otto.contentHash}"`);

@@ -62,6 +62,8 @@ export abstract class FakeLlmServer {
   retryAfterSeconds = 1;
   /** Time the provider takes before it answers each chat request (a slow but healthy model). */
   latencyMs = 0;
+  /** When set, lines are said from here (round-robin) instead of the built-in sayings. */
+  sayings: string[] | null = null;
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
   private counter = 0;
@@ -96,7 +98,8 @@ export abstract class FakeLlmServer {
   /** A line to say, different each time. */
   protected nextLine(): { say: string; emotion: string; action: null; endConversation: boolean } {
     this.counter += 1;
-    return { say: SAYINGS[this.counter % SAYINGS.length], emotion: 'happy', action: null, endConversation: false };
+    const sayings = this.sayings ?? SAYINGS;
+    return { say: sayings[this.counter % sayings.length], emotion: 'happy', action: null, endConversation: false };
   }
 
   protected abstract isChat(path: string): boolean;

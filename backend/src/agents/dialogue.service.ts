@@ -141,8 +141,9 @@ export class DialogueService {
     return [new SystemMessage(prompt.system), new HumanMessage(prompt.user)];
   }
 
+  /** The character's own model, unless it was found unusable (then the default, as boot warned). */
   modelFor(speaker: CharacterDefinition): string {
-    return speaker.model ?? this.config.llm.model;
+    return speaker.model && this.models.isUsable(speaker.model) ? speaker.model : this.config.llm.model;
   }
 
   async generate(request: LineRequest, signal?: AbortSignal): Promise<GeneratedLine> {

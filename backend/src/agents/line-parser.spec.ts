@@ -66,4 +66,12 @@ describe('line parsing', () => {
     expect(cleanAnswer(null)).toBeNull();
     expect(normalizeEmotion(' Happy ')).toBe('happy');
   });
+
+  it('strips NUL and other control characters from model output (PostgreSQL refuses NUL)', () => {
+    expect(cleanSay('Hello\u0000 there,\u0007 neighbour.\u009b')).toBe('Hello there, neighbour.');
+    expect(
+      cleanAnswer({ say: 'Fine\u0000 day.', emotion: 'happy', action: 'wa\u0000ves', endConversation: false }),
+    ).toEqual({ say: 'Fine day.', emotion: 'happy', action: 'waves', endConversation: false });
+    expect(recoverLine('Otto: "Morning\u0000!"', 'Otto')?.say).toBe('Morning!');
+  });
 });

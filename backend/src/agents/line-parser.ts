@@ -1,3 +1,4 @@
+import { stripControlCharacters } from '../common/text-hygiene.js';
 import { z } from 'zod';
 
 export const EMOTION_NAMES = [
@@ -50,7 +51,9 @@ export function normalizeEmotion(value: unknown): string {
  * speakable is left, or when the text looks like JSON, markup or an error.
  */
 export function cleanSay(raw: string, speakerName?: string): string {
-  let text = raw.replace(/\s+/g, ' ').trim();
+  // Control characters (NUL included) never reach a bubble or the database: PostgreSQL
+  // refuses NUL outright, and one such line used to fail every commit of its scene.
+  let text = stripControlCharacters(raw).replace(/\s+/g, ' ').trim();
   // Judge the raw text first: "Error: …" must not pass as a speaker called Error.
   if (LOOKS_BROKEN.test(text)) return '';
   if (speakerName) {
@@ -88,9 +91,15 @@ export function cleanAnswer(answer: Partial<LineAnswer> | null | undefined, spea
   return {
     say,
     emotion: normalizeEmotion(answer.emotion),
-    action: typeof answer.action === 'string' && answer.action.trim() ? answer.action.trim().slice(0, 60) : null,
+    action: cleanAction(answer.action),
     endConversation: answer.endConversation === true,
   };
+}
+
+function cleanAction(action: unknown): string | null {
+  if (typeof action !== 'string') return null;
+  const text = stripControlCharacters(action).replace(/\s+/g, ' ').trim();
+  return text ? text.slice(0, 60) : null;
 }
 
 /**

@@ -78,6 +78,7 @@ const NO_KEY = 'not-needed';
 export class ChatModelFactory {
   private readonly logger = new Logger(ChatModelFactory.name);
   private readonly cache = new Map<string, Promise<BaseChatModel>>();
+  private readonly unusable = new Map<string, string>();
 
   constructor(private readonly config: AppConfig) {}
 
@@ -91,6 +92,28 @@ export class ChatModelFactory {
       this.cache.set(key, model);
     }
     return model;
+  }
+
+  /**
+   * Whether a model can be created here (package installed, key present), by the same
+   * check boot uses: null when it can, else the cause. A model that fails is remembered as
+   * unusable, so `isUsable` can route its characters to the default model meanwhile.
+   */
+  async check(model: string): Promise<string | null> {
+    try {
+      await this.get({ model });
+      this.unusable.delete(model);
+      return null;
+    } catch (error) {
+      const cause = (error as Error).message.split('\n')[0];
+      this.unusable.set(model, cause);
+      return cause;
+    }
+  }
+
+  /** False for a model `check` found unusable (until a later check succeeds). */
+  isUsable(model: string): boolean {
+    return !this.unusable.has(model);
   }
 
   /**

@@ -12,14 +12,18 @@ import type { Request } from 'express';
 import { AUTHOR_ROUTE } from '../rate-limit/rate-limit.js';
 import { AuthorTokenService } from './author-token.service.js';
 
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(request: Pick<Request, 'headers'>): string | null {
+  return /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1] ?? null;
+}
+
 @Injectable()
 export class AuthorGuard implements CanActivate {
   constructor(private readonly tokens: AuthorTokenService) {}
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<Request>();
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-    if (!match || !this.tokens.verify(match[1]))
+    if (!this.tokens.verify(bearerToken(request)))
       throw new UnauthorizedException('An author token is required: Authorization: Bearer <AUTHOR_TOKEN>');
     return true;
   }

@@ -13,6 +13,7 @@ import {
 } from 'class-validator';
 import { Type } from 'class-transformer';
 import { type CharacterSource } from './character-definition.js';
+import { TOO_DEEP_MESSAGE, exceedsDepth } from '../common/json-depth.js';
 import { encodeRgba, findText, readPngChunks, withText } from './png.js';
 import { SPRITE_HEIGHT, SPRITE_WIDTH, spritePixel } from './sprite-pattern.js';
 
@@ -116,6 +117,7 @@ export class CardError extends Error {
 /** Validates a parsed card (from JSON or a PNG) the way the REST pipe does, naming the field. */
 export function validateCard(value: unknown): CharacterCardV2Dto {
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new CardError('card', 'must be a JSON object');
+  if (exceedsDepth(value)) throw new CardError('card', TOO_DEEP_MESSAGE);
   const dto = plainToInstance(CharacterCardV2Dto, value);
   const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) {

@@ -18,8 +18,11 @@ import {
 } from 'class-validator';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { CharacterData, CharacterPalette } from '../contract/events.js';
+import { singleLineProblem, stripControlCharacters, stripControlCharactersDeep } from '../common/text-hygiene.js';
 
 export const CHARACTER_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** The public `bio:` of a character, in characters. */
+export const MAX_BIO_CHARS = 1_000;
 const COLOR = /^#[0-9a-fA-F]{6}$/;
 
 export class SpritePaletteDto {
@@ -85,6 +88,12 @@ export class CharacterFrontMatterDto {
   @IsObject()
   relationships?: Record<string, number>;
 
+  /** A short public biography for visitors: the only prose of a character the public view shows. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_BIO_CHARS)
+  bio?: string;
+
   /**
    * Character Card V2 fields PixelTales has no use for (creator notes, tags, alternate
    * greetings, other tools' extensions…), kept verbatim so an imported card exports
@@ -120,6 +129,7 @@ const KNOWN_KEYS = new Set([
   'model',
   'temperature',
   'relationships',
+  'bio',
   'card',
 ]);
 
@@ -177,24 +187,50 @@ export function parseCharacterFile(path: string, id: string, text: string): Char
   return {
     ...definition,
     id,
-    persona: parts.body.trim(),
+    // Prose: control characters (NUL included) are dropped, never stored or prompted.
+    persona: stripControlCharacters(parts.body, { multiline: true }).trim(),
     contentHash: contentHashOf(text),
   };
 }
 
+/** Front matter keys that name or identify something: control characters are refused there. */
+const SINGLE_LINE_KEYS = ['name', 'home', 'model'] as const;
+
+/**
+ * Free text of the front matter with control characters removed (NUL included: PostgreSQL
+ * refuses it, and no reader wants it); names and ids are left alone, for validation to refuse.
+ */
+function withCleanText(data: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...data };
+  const clean = (value: unknown) => (typeof value === 'string' ? stripControlCharacters(value) : value);
+  for (const key of ['traits', 'topics', 'voice'] as const)
+    if (Array.isArray(out[key])) out[key] = (out[key] as unknown[]).map(clean);
+  if (typeof out.bio === 'string') out.bio = stripControlCharacters(out.bio, { multiline: true }).trim();
+  if (out.card && typeof out.card === 'object') out.card = stripControlCharactersDeep(out.card);
+  return out;
+}
+
 /** Validates front matter given as data (from a file or the API); `fail` names the field. */
 export function validateFrontMatter(
-  data: Record<string, unknown>,
+  raw: Record<string, unknown>,
   fail: (field: string, detail: string) => never,
 ): Omit<CharacterDefinition, 'id' | 'persona' | 'contentHash'> & { id?: undefined } {
+  const data = withCleanText(raw);
+  for (const key of SINGLE_LINE_KEYS) {
+    const problem = typeof data[key] === 'string' ? singleLineProblem(data[key]) : null;
+    if (problem) fail(key, `${key} ${problem}`);
+  }
   const dto = plainToInstance(CharacterFrontMatterDto, data);
   const errors = validateSync(dto, { forbidUnknownValues: false });
   if (errors.length > 0) {
     const { field, detail } = firstProblem(errors);
     fail(field, detail);
   }
+  if (!dto.name.trim()) fail('name', 'name must not be blank');
   const relationships: Record<string, number> = {};
   for (const [other, value] of Object.entries(dto.relationships ?? {})) {
+    if (!CHARACTER_ID_PATTERN.test(other))
+      fail(`relationships.${other.replace(/[^\x20-\x7e]/g, '?')}`, 'keys must be character ids');
     if (typeof value !== 'number' || value < -1 || value > 1)
       fail(`relationships.${other}`, 'must be a number from -1 to 1');
     relationships[other] = value;
@@ -211,6 +247,7 @@ export function validateFrontMatter(
     model: dto.model ?? null,
     temperature: dto.temperature ?? null,
     relationships,
+    ...(dto.bio ? { bio: dto.bio } : {}),
     ...(dto.card && Object.keys(dto.card).length > 0 ? { card: dto.card } : {}),
   };
 }
@@ -254,8 +291,29 @@ export interface CharacterSource {
   model?: string | null;
   temperature?: number | null;
   relationships?: Record<string, number> | null;
+  bio?: string | null;
   card?: Record<string, unknown> | null;
   persona?: string | null;
+}
+
+/**
+ * An editable source with control characters removed from its free text (persona, bio,
+ * traits, topics, voice lines, card extras), as every API write is cleaned before it is
+ * serialised. Names, the home and the model are left as given: validation refuses them
+ * with a 400 naming the field rather than quietly changing what identifies something.
+ */
+export function cleanSource(source: CharacterSource): CharacterSource {
+  const line = (items: string[] | null | undefined) => items?.map((t) => stripControlCharacters(t)) ?? items;
+  return {
+    ...source,
+    traits: line(source.traits),
+    topics: line(source.topics),
+    voice: line(source.voice),
+    bio: typeof source.bio === 'string' ? stripControlCharacters(source.bio, { multiline: true }) : source.bio,
+    persona:
+      typeof source.persona === 'string' ? stripControlCharacters(source.persona, { multiline: true }) : source.persona,
+    card: source.card ? stripControlCharactersDeep(source.card) : source.card,
+  };
 }
 
 /** What a definition looks like as editable source (the inverse of parsing). */
@@ -270,6 +328,7 @@ export function sourceOf(def: CharacterDefinition): CharacterSource {
     model: def.model,
     temperature: def.temperature,
     relationships: { ...def.relationships },
+    bio: def.bio ?? null,
     card: def.card ? structuredClone(def.card) : null,
     persona: def.persona,
   };
@@ -295,6 +354,7 @@ export function serializeCharacterFile(source: CharacterSource): string {
   if (source.model) front.model = source.model;
   if (source.temperature !== null && source.temperature !== undefined) front.temperature = source.temperature;
   if (source.relationships && Object.keys(source.relationships).length > 0) front.relationships = source.relationships;
+  if (source.bio) front.bio = source.bio;
   if (source.card && Object.keys(source.card).length > 0) front.card = source.card;
   // lineWidth 0: long lines are never folded, so a voice line stays one line in the file.
   const yaml = stringifyYaml(front, { lineWidth: 0 }).trimEnd();

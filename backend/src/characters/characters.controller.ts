@@ -1,59 +1,44 @@
-import type { IncomingMessage } from 'node:http';
 import {
-  BadGatewayException,
   Body,
-  ConflictException,
   Controller,
   Delete,
-  GatewayTimeoutException,
   Get,
   Headers,
   HttpCode,
-  HttpException,
   Param,
-  PayloadTooLargeException,
   Post,
   Put,
   Query,
   Req,
   Res,
+  UnauthorizedException,
   UnsupportedMediaTypeException,
+  UseFilters,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
   ApiConflictResponse,
   ApiConsumes,
+  ApiExtraModels,
   ApiHeader,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiPayloadTooLargeResponse,
   ApiProduces,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { DialogueService, LineGenerationError } from '../agents/dialogue.service.js';
-import { AuthorOnly } from '../auth/author.guard.js';
+import type { Request, Response } from 'express';
+import { AuthorOnly, bearerToken } from '../auth/author.guard.js';
+import { AuthorTokenService } from '../auth/author-token.service.js';
 import { fieldError } from '../common/field-error.js';
-import {
-  CardError,
-  CharacterCardV2Dto,
-  cardFromPng,
-  cardToPng,
-  fromCard,
-  toCard,
-  validateCard,
-} from './character-card.js';
-import {
-  CharacterFileError,
-  defaultPalette,
-  parseCharacterFile,
-  serializeCharacterFile,
-  sourceOf,
-  type CharacterDefinition,
-  type CharacterSource,
-} from './character-definition.js';
+import { CharacterCardV2Dto, cardFromPng, cardToPng, fromCard, toCard, validateCard } from './character-card.js';
+import { CharacterErrorsFilter } from './character-errors.filter.js';
+import { CharacterPreviewService, toSource } from './character-preview.service.js';
+import { cleanSource, serializeCharacterFile, sourceOf, type CharacterSource } from './character-definition.js';
 import { CharactersService } from './characters.service.js';
 import {
   CharacterDto,
@@ -64,6 +49,7 @@ import {
   ImportQueryDto,
   PreviewDto,
   PreviewRequestDto,
+  PublicCharacterDto,
   VersionParamDto,
 } from './dto/character.dto.js';
 import { MAX_CARD_PNG_BYTES } from './png.js';
@@ -80,48 +66,44 @@ function ifMatchHash(header: string | undefined): string | null {
   return header.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
 }
 
-/** File and card problems become 400s naming the field (and the line, for files). */
-function asHttp(error: unknown): unknown {
-  if (error instanceof CharacterFileError)
-    return fieldError(error.field, `${error.detail}${error.line !== null ? ` (line ${error.line} of the file)` : ''}`);
-  if (error instanceof CardError) return fieldError(error.field, error.message.slice(error.field.length + 2));
-  return error;
-}
-
-function toSource(body: CharacterWriteDto): CharacterSource {
-  return { ...body, sprite: body.sprite ? { ...body.sprite } : null };
-}
-
-/** A stand-in partner for previews without one. */
-const STRANGER: CharacterDefinition = {
-  id: 'stranger',
-  name: 'a passing stranger',
-  sprite: defaultPalette('stranger'),
-  traits: ['friendly'],
-  home: null,
-  topics: [],
-  voice: [],
-  model: null,
-  temperature: null,
-  relationships: {},
-  persona: '',
-  contentHash: '',
-};
-
-/** The situation of previews that give none. */
-const DEFAULT_SITUATION = 'A quiet moment in town; someone stops to chat.';
-
 @ApiTags('characters')
+@ApiExtraModels(PublicCharacterDto, CharacterDto)
+@UseFilters(CharacterErrorsFilter)
 @Controller()
 export class CharactersController {
   constructor(
     private readonly characters: CharactersService,
-    private readonly dialogue: DialogueService,
+    private readonly previews: CharacterPreviewService,
+    private readonly tokens: AuthorTokenService,
   ) {}
 
+  /**
+   * Whether a read comes from an author. No Authorization header: a visitor, who gets the
+   * public view. A header with a wrong token: 401, so a misconfigured editor finds out
+   * instead of silently getting less.
+   */
+  private isAuthor(req: Request): boolean {
+    if (req.headers.authorization === undefined) return false;
+    if (this.tokens.verify(bearerToken(req))) return true;
+    throw new UnauthorizedException('That author token is not valid: Authorization: Bearer <AUTHOR_TOKEN>');
+  }
+
   @Get('characters')
-  @ApiOkResponse({ type: [CharacterDto] })
-  list(): CharacterDto[] {
+  @ApiOperation({
+    summary: 'Every character: the public view, or the full definitions with the author token',
+  })
+  @ApiOkResponse({
+    schema: {
+      oneOf: [
+        { type: 'array', items: { $ref: getSchemaPath(PublicCharacterDto) } },
+        { type: 'array', items: { $ref: getSchemaPath(CharacterDto) } },
+      ],
+    },
+  })
+  list(@Req() req: Request, @Res({ passthrough: true }) res: Response): PublicCharacterDto[] | CharacterDto[] {
+    res.setHeader('Vary', 'Authorization');
+    if (!this.isAuthor(req)) return this.characters.list().map((c) => PublicCharacterDto.from(c));
+    res.setHeader('Cache-Control', 'private, no-store');
     return this.characters.list().map((c) => CharacterDto.from(c));
   }
 
@@ -137,10 +119,24 @@ export class CharactersController {
   }
 
   @Get('characters/:id')
-  @ApiOkResponse({ type: CharacterDto, headers: { ETag: { description: 'content hash of the prompt file' } } })
+  @ApiOperation({
+    summary:
+      'One character: the public view (id, name, sprite, traits, home, topics, bio), or with the author token the full definition that can be PUT back',
+  })
+  @ApiOkResponse({
+    schema: { oneOf: [{ $ref: getSchemaPath(PublicCharacterDto) }, { $ref: getSchemaPath(CharacterDto) }] },
+    headers: { ETag: { description: 'content hash of the prompt file (author view only)' } },
+  })
   @ApiNotFoundResponse()
-  get(@Param() params: CharacterIdParamDto, @Res({ passthrough: true }) res: Response): CharacterDto {
+  get(
+    @Param() params: CharacterIdParamDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): PublicCharacterDto | CharacterDto {
     const def = this.characters.get(params.id);
+    res.setHeader('Vary', 'Authorization');
+    if (!this.isAuthor(req)) return PublicCharacterDto.from(def);
+    res.setHeader('Cache-Control', 'private, no-store');
     res.setHeader('ETag', etag(def.contentHash));
     return CharacterDto.from(def);
   }
@@ -202,53 +198,8 @@ export class CharactersController {
   @HttpCode(200)
   @ApiOperation({ summary: 'One line from the configured model, for the saved character or an unsaved draft' })
   @ApiOkResponse({ type: PreviewDto })
-  async preview(@Param() params: CharacterIdParamDto, @Body() body: PreviewRequestDto): Promise<PreviewDto> {
-    let speaker: CharacterDefinition;
-    try {
-      speaker = body.draft
-        ? parseCharacterFile(this.characters.pathOf(params.id), params.id, serializeCharacterFile(toSource(body.draft)))
-        : this.characters.get(params.id);
-    } catch (error) {
-      throw asHttp(error);
-    }
-    let partner = STRANGER;
-    if (body.partnerId) {
-      const found = this.characters.find(body.partnerId);
-      if (!found) throw fieldError('partnerId', `no character ${body.partnerId}`);
-      partner = found;
-    }
-    try {
-      const line = await this.dialogue.generate({
-        sceneId: `preview:${params.id}`,
-        opId: `preview:${params.id}:${Date.now()}`,
-        speaker,
-        partner,
-        mood: 'calm',
-        place: null,
-        // The scene slot of the template: flattened to one line and fenced by the
-        // template's own wording, so it describes the moment and cannot add instructions.
-        sceneDescription: body.situation?.trim() || DEFAULT_SITUATION,
-        history: [],
-        memories: [],
-        turn: 0,
-        maxTurns: 8,
-      });
-      return Object.assign(new PreviewDto(), {
-        text: line.say,
-        emotion: line.emotion,
-        action: line.action ?? null,
-        usage: { promptTokens: line.usage.promptTokens, completionTokens: line.usage.completionTokens },
-        latencyMs: line.latencyMs,
-        model: line.model,
-      });
-    } catch (error) {
-      if (error instanceof LineGenerationError) {
-        if (error.outcome === 'timeout' || error.outcome === 'busy')
-          throw new GatewayTimeoutException(`The model gave no line in time: ${error.message}`);
-        throw new BadGatewayException(`The model gave no line: ${error.message}`);
-      }
-      throw error;
-    }
+  preview(@Param() params: CharacterIdParamDto, @Body() body: PreviewRequestDto): Promise<PreviewDto> {
+    return this.previews.preview(params.id, body);
   }
 
   @Get('characters/:id/versions')
@@ -271,13 +222,9 @@ export class CharactersController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<CharacterDto> {
-    try {
-      const def = await this.characters.restore(params.id, params.version, ifMatchHash(ifMatch));
-      res.setHeader('ETag', etag(def.contentHash));
-      return CharacterDto.from(def);
-    } catch (error) {
-      throw asHttp(error);
-    }
+    const def = await this.characters.restore(params.id, params.version, ifMatchHash(ifMatch));
+    res.setHeader('ETag', etag(def.contentHash));
+    return CharacterDto.from(def);
   }
 
   @Get('characters/:id/card')
@@ -317,34 +264,25 @@ export class CharactersController {
 
   @Post('character-cards/png')
   @AuthorOnly()
-  @ApiOperation({ summary: 'Import a Character Card V2 PNG (body: the image, Content-Type image/png)' })
+  @ApiOperation({
+    summary: `Import a Character Card V2 PNG (body: the image, Content-Type image/png, at most ${MAX_CARD_PNG_BYTES} bytes)`,
+  })
   @ApiConsumes('image/png')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiOkResponse({ type: CharacterDto })
-  async importPng(
-    @Req() req: IncomingMessage,
+  @ApiPayloadTooLargeResponse({ description: 'the PNG is larger than a card can be' })
+  importPng(
+    @Req() req: Request,
     @Query() query: ImportQueryDto,
     @Res({ passthrough: true }) res: Response,
   ): Promise<CharacterDto> {
-    if (!/^image\/png\b/i.test(req.headers['content-type'] ?? ''))
-      throw new UnsupportedMediaTypeException('Send the card as Content-Type: image/png');
-    const png = await readBody(req, MAX_CARD_PNG_BYTES);
-    let card: CharacterCardV2Dto;
-    try {
-      card = cardFromPng(png);
-    } catch (error) {
-      throw asHttp(error);
-    }
-    return this.importCard(card, query, res);
+    // express.raw (CharactersModule) has read the body, refusing more than MAX_CARD_PNG_BYTES with a 413.
+    if (!Buffer.isBuffer(req.body)) throw new UnsupportedMediaTypeException('Send the card as Content-Type: image/png');
+    return this.importCard(cardFromPng(req.body), query, res);
   }
 
-  private async importCard(card: CharacterCardV2Dto, query: ImportQueryDto, res: Response): Promise<CharacterDto> {
-    let source: CharacterSource;
-    try {
-      source = fromCard(validateCard(card));
-    } catch (error) {
-      throw asHttp(error);
-    }
+  private importCard(card: CharacterCardV2Dto, query: ImportQueryDto, res: Response): Promise<CharacterDto> {
+    const source = fromCard(validateCard(card));
     const id = query.id ?? slug(source.name);
     if (!id) throw fieldError('id', 'the card name gives no usable id; pass ?id=');
     const replace = query.replace === 'true';
@@ -357,17 +295,11 @@ export class CharactersController {
     options: { create?: boolean; ifMatch?: string | null; mustExist?: boolean },
     res: Response,
   ): Promise<CharacterDto> {
-    try {
-      const def = await this.characters.writeText(id, serializeCharacterFile(source), options);
-      res.setHeader('ETag', etag(def.contentHash));
-      return CharacterDto.from(def);
-    } catch (error) {
-      if (error instanceof HttpException || error instanceof ConflictException) throw error;
-      throw asHttp(error);
-    }
+    const def = await this.characters.writeText(id, serializeCharacterFile(cleanSource(source)), options);
+    res.setHeader('ETag', etag(def.contentHash));
+    return CharacterDto.from(def);
   }
 }
-
 function slug(name: string): string {
   return name
     .normalize('NFKD')
@@ -376,23 +308,4 @@ function slug(name: string): string {
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 64);
-}
-
-/** Collects a raw request body, refusing more than `limit` bytes. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new PayloadTooLargeException(`A card PNG may be at most ${limit} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }

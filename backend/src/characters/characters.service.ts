@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { ConflictException, Injectable, Logger, NotFoundException, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  ConflictException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  ServiceUnavailableException,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ChatModelFactory } from '../agents/model-factory.js';
+import { stripControlCharacters } from '../common/text-hygiene.js';
 import { Subject, type Observable } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
 import {
@@ -63,6 +72,7 @@ export class CharactersService implements OnApplicationShutdown {
   constructor(
     private readonly config: AppConfig,
     private readonly repository: CharactersRepository,
+    private readonly models: ChatModelFactory,
   ) {}
 
   get directory(): string {
@@ -77,12 +87,41 @@ export class CharactersService implements OnApplicationShutdown {
     return join(this.directory, `${id}.md`);
   }
 
-  /** Reads every character file; keeps the previous version of any file that fails. */
+  /**
+   * Reads every character file; keeps the previous version of any file that fails. One
+   * bad file never stops a boot: whatever goes wrong with it (validation, reading, the
+   * database refusing it) is reported with its path and the file is skipped.
+   */
   async loadAll(): Promise<void> {
     await this.serial(async () => {
-      for (const file of await this.files()) await this.applyFile(file.slice(0, -'.md'.length), 'file');
+      for (const file of await this.files()) {
+        const id = file.slice(0, -'.md'.length);
+        try {
+          await this.applyFile(id, 'file');
+        } catch (error) {
+          const path = this.pathOf(id);
+          const message = `${path}: cannot be loaded: ${(error as Error).message.split('\n')[0]}`;
+          this.problems.set(path, { path, field: 'file', line: null, message });
+          this.logger.error(`${message} (skipped; the other characters load)`);
+        }
+      }
     });
     this.logger.log(`Loaded ${this.characters.size} characters from ${this.directory}`);
+  }
+
+  /**
+   * At boot: a character whose `model:` cannot be used (a provider package or key missing)
+   * speaks with the default model, with a warning, instead of stopping the service.
+   */
+  async checkModels(): Promise<void> {
+    for (const character of this.list()) {
+      if (!character.model) continue;
+      const problem = await this.models.check(character.model);
+      if (problem)
+        this.logger.warn(
+          `${this.pathOf(character.id)}: model ${character.model} cannot be used (${problem}); ${character.id} speaks with ${this.config.llm.model} until it is fixed`,
+        );
+    }
   }
 
   /**
@@ -161,10 +200,19 @@ export class CharactersService implements OnApplicationShutdown {
       );
       return previous;
     }
+    // The database first: a definition it refuses never goes live (and an API write undoes its file).
+    await this.repository.upsert(definition, source);
+    await this.repository.addVersion(
+      id,
+      stripControlCharacters(text, { multiline: true }),
+      definition.contentHash,
+      source,
+      Date.now(),
+    );
     this.problems.delete(path);
     this.characters.set(id, definition);
-    await this.repository.upsert(definition, source);
-    await this.repository.addVersion(id, text, definition.contentHash, source, Date.now());
+    if (source === 'file' && definition.model && definition.model !== previous?.model)
+      void this.warnIfUnusable(definition);
     if (previous) {
       this.logger.log(`Character ${id} updated from ${source === 'file' ? path : 'the API'}`);
       this.changes.next({ type: 'updated', id, definition, previous });
@@ -175,11 +223,19 @@ export class CharactersService implements OnApplicationShutdown {
     return definition;
   }
 
+  private async warnIfUnusable(definition: CharacterDefinition): Promise<void> {
+    const problem = definition.model ? await this.models.check(definition.model) : null;
+    if (problem)
+      this.logger.warn(
+        `${this.pathOf(definition.id)}: model ${definition.model} cannot be used (${problem}); ${definition.id} speaks with ${this.config.llm.model} until it is fixed`,
+      );
+  }
+
   private async removeLive(id: string): Promise<void> {
     const previous = this.characters.get(id);
     if (!previous) return;
-    this.characters.delete(id);
     await this.repository.remove(id);
+    this.characters.delete(id);
     this.logger.log(`Character ${id} removed (its file is gone)`);
     this.changes.next({ type: 'removed', id, previous });
   }
@@ -216,7 +272,12 @@ export class CharactersService implements OnApplicationShutdown {
     return this.writeText(id, serializeCharacterFile(source), options);
   }
 
-  /** Writes a whole file's text (restores use the stored text verbatim). */
+  /**
+   * Writes a whole file's text (restores use the stored text verbatim). The file and the
+   * database change together or not at all: when the database refuses the new version,
+   * the previous file is put back (or the new one removed) before the error is returned.
+   * A `model:` is checked as boot would check it, so a write cannot break the next start.
+   */
   async writeText(
     id: string,
     text: string,
@@ -225,6 +286,7 @@ export class CharactersService implements OnApplicationShutdown {
     const path = this.pathOf(id);
     // Parsed before anything is touched: a bad write changes nothing.
     const definition = parseCharacterFile(path, id, text);
+    await this.assertUsableModel(definition);
     return this.serial(async () => {
       const current = this.characters.get(id);
       if (options.create && current) throw new ConflictException(`Character ${id} already exists`);
@@ -234,17 +296,31 @@ export class CharactersService implements OnApplicationShutdown {
           `Character ${id} changed since you loaded it (If-Match ${options.ifMatch} is stale; current ${current?.contentHash ?? 'none'})`,
         );
       }
-      await mkdir(this.directory, { recursive: true });
-      const temp = join(this.directory, `.${id}.md.${randomBytes(4).toString('hex')}.tmp`);
+      const before = await this.readIfExists(path);
+      await this.replaceFile(id, text);
       try {
-        await writeFile(temp, text, 'utf8');
-        await rename(temp, path);
-      } finally {
-        await rm(temp, { force: true });
+        const applied = await this.applyFile(id, 'api');
+        return applied ?? definition;
+      } catch (error) {
+        await this.undoFile(id, before);
+        this.logger.error(
+          `Character ${id}: the database refused the write, the file is back as it was: ${errorLine(error)}`,
+        );
+        throw new ServiceUnavailableException(`Character ${id} could not be stored; nothing was changed. Try again.`);
       }
-      const applied = await this.applyFile(id, 'api');
-      return applied ?? definition;
     });
+  }
+
+  /** A `model:` that cannot be used here is a 400 naming `model` and the cause. */
+  async assertUsableModel(definition: CharacterDefinition): Promise<void> {
+    if (!definition.model) return;
+    const problem = await this.models.check(definition.model);
+    if (problem)
+      throw new CharacterFileError(
+        this.pathOf(definition.id),
+        'model',
+        `model ${definition.model} cannot be used: ${problem}`,
+      );
   }
 
   /** Deletes the file; scenes let the character leave. Versions stay in the database. */
@@ -254,10 +330,64 @@ export class CharactersService implements OnApplicationShutdown {
       if (!current) throw notFound(id);
       if (ifMatch && current.contentHash !== ifMatch)
         throw new ConflictException(`Character ${id} changed since you loaded it (If-Match is stale)`);
-      await rm(this.pathOf(id), { force: true });
-      this.problems.delete(this.pathOf(id));
-      await this.removeLive(id);
+      const path = this.pathOf(id);
+      const before = await this.readIfExists(path);
+      try {
+        await rm(path, { force: true });
+      } catch (error) {
+        throw this.unwritable(error);
+      }
+      try {
+        await this.removeLive(id);
+      } catch (error) {
+        await this.undoFile(id, before);
+        this.logger.error(`Character ${id}: the database refused the delete, the file is back: ${errorLine(error)}`);
+        throw new ServiceUnavailableException(`Character ${id} could not be deleted; nothing was changed. Try again.`);
+      }
+      this.problems.delete(path);
     });
+  }
+
+  private async readIfExists(path: string): Promise<string | null> {
+    try {
+      return await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw this.unwritable(error);
+    }
+  }
+
+  /** Temp file + rename: the watcher and a crash see the old file or the new one, never half. */
+  private async replaceFile(id: string, text: string): Promise<void> {
+    const temp = join(this.directory, `.${id}.md.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      await mkdir(this.directory, { recursive: true });
+      await writeFile(temp, text, 'utf8');
+      await rename(temp, this.pathOf(id));
+    } catch (error) {
+      throw this.unwritable(error);
+    } finally {
+      await rm(temp, { force: true }).catch(() => undefined);
+    }
+  }
+
+  private async undoFile(id: string, before: string | null): Promise<void> {
+    try {
+      if (before === null) await rm(this.pathOf(id), { force: true });
+      else await this.replaceFile(id, before);
+    } catch (error) {
+      this.logger.error(`Character ${id}: could not put the previous file back: ${errorLine(error)}`);
+    }
+  }
+
+  /** A directory we cannot write is the operator's to fix: 503 naming it, not a bare 500. */
+  private unwritable(error: unknown): unknown {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!code || !['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR'].includes(code)) return error;
+    this.logger.error(`Cannot write character files in ${this.directory}: ${errorLine(error)}`);
+    return new ServiceUnavailableException(
+      `Cannot write character files in ${this.directory} (${code}): the directory is read-only, full or not writable by the server; nothing was changed`,
+    );
   }
 
   async versions(id: string): Promise<CharacterVersionEntity[]> {
@@ -292,4 +422,8 @@ export class CharactersService implements OnApplicationShutdown {
   loadProblems(): CharacterLoadProblem[] {
     return [...this.problems.values()];
   }
+}
+
+function errorLine(error: unknown): string {
+  return ((error as Error)?.message ?? String(error)).split('\n')[0];
 }

@@ -52,9 +52,19 @@ export interface CharacterData {
   relationships: Record<string, number>;
   persona: string;
   contentHash: string;
+  /** A short public biography, the one piece of prose the public view shows. */
+  bio?: string;
   /** Card V2 fields kept for round-trips. */
   card?: Record<string, unknown>;
 }
+
+/**
+ * A character as anyone may see it (GET /api/characters without the author token): what
+ * the viewer shows, never the persona, voice, model or card fields.
+ */
+export type PublicCharacterData = Pick<CharacterData, 'id' | 'name' | 'sprite' | 'traits' | 'home' | 'topics'> & {
+  bio: string | null;
+};
 
 /** What `scene:tick` carries of a character: the core's view of it, as is. */
 export type CharacterPosition = CharacterView;

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { CharacterEntity } from '../characters/character.entity.js';
 import { CharacterVersionEntity } from '../characters/character-version.entity.js';
 import { ConversationEntity } from '../conversations/conversation.entity.js';
@@ -29,4 +29,32 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
     return { ...common, type: 'better-sqlite3', database: database.path, enableWAL: true };
   }
   return { ...common, type: 'postgres', url: database.url };
+}
+
+/** The database could not be opened: the message names the file or server, and says why. */
+export class DatabaseOpenError extends Error {
+  override name = 'DatabaseOpenError';
+}
+
+/**
+ * Opens the data source (and runs migrations). A SQLite file is local: if it cannot be
+ * opened (corrupt, read-only, a directory) retrying will not help, so boot fails at once
+ * with its path; a PostgreSQL server may still be starting, so Nest's retries apply there.
+ */
+export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
+  try {
+    return await new DataSource(options).initialize();
+  } catch (error) {
+    const cause = ((error as Error)?.message ?? String(error)).split('\n')[0];
+    if (options.type === 'better-sqlite3')
+      throw new DatabaseOpenError(
+        `Cannot open the SQLite database ${options.database}: ${cause} (is the file corrupt, read-only or not the server's to write?)`,
+      );
+    throw error;
+  }
+}
+
+/** Retries when opening the database: none for a local SQLite file, Nest's default for a server. */
+export function connectRetries(database: DatabaseConfig): { retryAttempts?: number } {
+  return database.type === 'sqlite' ? { retryAttempts: 0 } : {};
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import type { SceneSpec } from '../simulation/types.js';
 import { validateMap } from '../simulation/world.js';
+import { singleLineProblem, stripControlCharacters } from '../common/text-hygiene.js';
 
 export const SCENE_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -31,6 +32,8 @@ export function parseSceneFile(path: string, id: string, text: string): SceneSpe
   if (!data || typeof data !== 'object' || Array.isArray(data)) return fail('file', 'must be a YAML mapping');
   const raw = data as Record<string, unknown>;
   if (typeof raw.name !== 'string' || raw.name.trim() === '') fail('name', 'is required');
+  const nameProblem = singleLineProblem(raw.name as string);
+  if (nameProblem) fail('name', nameProblem);
   if (raw.description !== undefined && typeof raw.description !== 'string') fail('description', 'must be text');
   if (!Array.isArray(raw.map) || raw.map.some((row) => typeof row !== 'string'))
     fail('map', 'must be a list of rows of text');
@@ -39,6 +42,8 @@ export function parseSceneFile(path: string, id: string, text: string): SceneSpe
     if (!raw.places || typeof raw.places !== 'object' || Array.isArray(raw.places))
       fail('places', 'must map place names to [x, y]');
     for (const [name, point] of Object.entries(raw.places as Record<string, unknown>)) {
+      const problem = singleLineProblem(name);
+      if (problem) fail(`places.${JSON.stringify(name).slice(1, -1)}`, `place names ${problem}`);
       if (!Array.isArray(point) || point.length !== 2 || !point.every(Number.isInteger))
         fail(`places.${name}`, 'must be [x, y] with whole numbers');
       places[name] = [(point as number[])[0], (point as number[])[1]];
@@ -61,7 +66,7 @@ export function parseSceneFile(path: string, id: string, text: string): SceneSpe
   return {
     id,
     name: (raw.name as string).trim(),
-    description: ((raw.description as string | undefined) ?? '').trim(),
+    description: stripControlCharacters((raw.description as string | undefined) ?? '', { multiline: true }).trim(),
     map: raw.map as string[],
     places,
     cast,

@@ -22,6 +22,7 @@ import {
 } from '../contract/events.js';
 import { WsAckExceptionFilter, wsValidationError } from '../common/ws-exception.filter.js';
 import { AppConfig } from '../config/app-config.js';
+import { TOO_DEEP_MESSAGE, exceedsDepth } from '../common/json-depth.js';
 import { SocketRateLimiter } from '../rate-limit/socket-rate-limiter.js';
 import { JoinSceneDto } from './dto/scene.dto.js';
 import { SceneEventsService } from './scene-events.service.js';
@@ -65,7 +66,14 @@ export class ScenesGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     const limiter = new SocketRateLimiter(this.config.rateLimits.socketEventsPer10s);
     socket.use((packet, next) => {
       const verdict = limiter.check();
-      if (verdict === 'allow') return next();
+      // Nesting is checked before any pipe: class-transformer would overflow the stack.
+      if (verdict === 'allow' && !exceedsDepth(packet.slice(1))) return next();
+      if (verdict === 'allow') {
+        const last: unknown = packet[packet.length - 1];
+        if (typeof last === 'function')
+          (last as (reply: unknown) => void)({ ok: false, error: { code: 'BAD_REQUEST', message: TOO_DEEP_MESSAGE } });
+        return;
+      }
       if (verdict === 'disconnect') {
         this.logger.warn(
           `Socket ${socket.id} from ${socket.handshake.address} disconnected: kept flooding after RATE_LIMITED`,

@@ -13,6 +13,29 @@ export class ScenesRepository {
     return this.repo.find({ order: { id: 'ASC' } });
   }
 
+  /**
+   * Every scene row that can be read. A row TypeORM cannot hydrate (corrupt JSON in a
+   * column, say) would fail a plain `find()` for all of them: rows are read one by one
+   * instead, and `skipped` hears of each that fails.
+   */
+  async findAllReadable(skipped: (id: string, error: unknown) => void): Promise<SceneEntity[]> {
+    const ids = await this.repo
+      .createQueryBuilder('s')
+      .select('s.id', 'id')
+      .orderBy('s.id', 'ASC')
+      .getRawMany<{ id: string }>();
+    const out: SceneEntity[] = [];
+    for (const { id } of ids) {
+      try {
+        const row = await this.repo.findOneBy({ id });
+        if (row) out.push(row);
+      } catch (error) {
+        skipped(id, error);
+      }
+    }
+    return out;
+  }
+
   findOne(id: string): Promise<SceneEntity | null> {
     return this.repo.findOneBy({ id });
   }

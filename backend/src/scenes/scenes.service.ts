@@ -63,8 +63,13 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
     await this.characters.loadAll();
     await this.verifyModels();
     await this.loadSceneFiles();
-    for (const entity of await this.repository.findAll())
-      await withLogContext({ sceneId: entity.id }, () => this.resume(entity));
+    // One bad row never stops a boot: it is reported with its id and skipped, the rest start.
+    for (const entity of await this.repository.findAllReadable((id, error) =>
+      this.logger.error(`Scene ${id} (database row scenes/${id}) cannot be read and is skipped: ${errorLine(error)}`),
+    ))
+      await withLogContext({ sceneId: entity.id }, () => this.resume(entity)).catch((error: unknown) =>
+        this.logger.error(`Scene ${entity.id} cannot start and is skipped: ${errorLine(error)}`),
+      );
     this.characterChanges = this.characters.changes$.subscribe((change) => this.applyCharacterChange(change));
     await this.characters.watch();
   }
@@ -133,15 +138,16 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
     };
   }
 
-  /** Every model the configuration and the characters name must be usable, or boot stops. */
+  /**
+   * The models the configuration names must be usable, or boot stops naming the variable.
+   * A character's own model that is not only warns: that character uses the default.
+   */
   private async verifyModels(): Promise<void> {
     const wanted = [{ model: this.config.llm.model, source: 'LLM_MODEL' }];
     if (this.config.llm.fallbackModel)
       wanted.push({ model: this.config.llm.fallbackModel, source: 'LLM_FALLBACK_MODEL' });
-    for (const character of this.characters.list()) {
-      if (character.model) wanted.push({ model: character.model, source: `model: of character ${character.id}` });
-    }
     await this.models.verify(wanted);
+    await this.characters.checkModels();
   }
 
   /** Reads `data/scenes/*.yaml`; new files become scenes, changed files update theirs. */
@@ -182,8 +188,10 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
           this.logger.log(`Scene ${spec.id} updated from ${path}`);
         }
       } catch (error) {
-        if (!(error instanceof SceneFileError)) throw error;
-        this.logger.error(`${error.message} (scene file skipped)`);
+        // Invalid, unreadable, or refused by the database: reported with its path, the rest load.
+        this.logger.error(
+          `${error instanceof SceneFileError ? error.message : `${path}: ${errorLine(error)}`} (scene file skipped)`,
+        );
       }
     }
   }
@@ -390,4 +398,8 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
       usage,
     };
   }
+}
+
+function errorLine(error: unknown): string {
+  return ((error as Error)?.message ?? String(error)).split('\n')[0];
 }

@@ -148,6 +148,9 @@ const DELIMITER = new RegExp(
 function skeletonOf(chars: string[]): string {
   return chars
     .map((c) => {
+      const code = c.charCodeAt(0);
+      // Most text is ASCII: lower-case it without the slower checks below.
+      if (code < 0x80 && code !== 0x5c) return code >= 0x41 && code <= 0x5a ? String.fromCharCode(code + 32) : c;
       if (/^\p{M}$/u.test(c)) return MARK;
       const lower = c.toLowerCase();
       const folded = LOOKALIKES[lower] ?? LOOKALIKES[c];
@@ -201,16 +204,9 @@ function capLength(text: string, maxChars: number | undefined): string {
  */
 export function fenceText(text: unknown, options: FenceOptions = {}): string {
   if (typeof text !== 'string' || text.length === 0) return '';
-  let out = stripControlCharacters(text, { multiline: true });
-  // Removing an invisible character can bring a letter and a combining mark together, which
-  // NFKC then composes: repeat until nothing changes (twice in practice).
-  for (let pass = 0; pass < 4; pass++) {
-    const next = neutralizeDelimiters(
-      stripControlCharacters(out.normalize('NFKC'), { multiline: true }).replace(INVISIBLE, ''),
-    );
-    if (next === out) break;
-    out = next;
-  }
+  // Printable ASCII without `<`, `&`, `%` or `[` can hold no delimiter and nothing invisible:
+  // only whitespace and length need work (most names, traits and lines take this path).
+  let out = SAFE_ASCII.test(text) ? text : neutralized(text);
   if (options.multiline) {
     out = out
       .replace(/[^\S\n]+/g, ' ')
@@ -226,6 +222,23 @@ export function fenceText(text: unknown, options: FenceOptions = {}): string {
   // A cut can make a delimiter (`<storyline` cut to `<story...`): fence the cut text again.
   // That pass only shrinks text, so it never cuts a second time.
   return capped === out ? out : fenceText(capped, options);
+}
+
+const SAFE_ASCII = /^[\x20-\x24\x27-\x3b\x3d-\x5a\x5c-\x7e\t\n\r]*$/;
+
+/** NFKC, controls and invisibles dropped, delimiters neutralised: steps 1 to 3. */
+function neutralized(text: string): string {
+  let out = stripControlCharacters(text, { multiline: true });
+  // Removing an invisible character can bring a letter and a combining mark together, which
+  // NFKC then composes: repeat until nothing changes (twice in practice).
+  for (let pass = 0; pass < 4; pass++) {
+    const next = neutralizeDelimiters(
+      stripControlCharacters(out.normalize('NFKC'), { multiline: true }).replace(INVISIBLE, ''),
+    );
+    if (next === out) break;
+    out = next;
+  }
+  return out;
 }
 
 /** Wraps already-fenced text in the delimiters, each on its own line. */

@@ -16,8 +16,10 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import type { PublicCharacterData } from '../../contract/events.js';
+import { IsSingleLine, StripControls } from '../../common/text-validators.js';
 import type { CharacterDefinition } from '../character-definition.js';
-import { CHARACTER_ID_PATTERN, SpritePaletteDto } from '../character-definition.js';
+import { CHARACTER_ID_PATTERN, MAX_BIO_CHARS, SpritePaletteDto } from '../character-definition.js';
 import type { CharacterVersionEntity } from '../character-version.entity.js';
 
 /** A persona is prose, but not a novel: it goes into every prompt. */
@@ -38,7 +40,33 @@ export class PaletteDto {
   @ApiProperty({ example: '#2d2d2d' }) pants: string;
 }
 
-/** A character as the API shows it: the definition with its persona, never an entity. */
+/**
+ * A character as anyone may see it: no persona, voice, model, relationships or card
+ * fields. Only the `bio:` an author wrote for visitors.
+ */
+export class PublicCharacterDto implements PublicCharacterData {
+  @ApiProperty() id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ type: PaletteDto }) sprite: PaletteDto;
+  @ApiProperty({ type: [String] }) traits: string[];
+  @ApiPropertyOptional({ nullable: true, type: String }) home: string | null;
+  @ApiProperty({ type: [String] }) topics: string[];
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'a short public biography' }) bio: string | null;
+
+  static from(def: CharacterDefinition): PublicCharacterDto {
+    return Object.assign(new PublicCharacterDto(), {
+      id: def.id,
+      name: def.name,
+      sprite: { ...def.sprite },
+      traits: [...def.traits],
+      home: def.home,
+      topics: [...def.topics],
+      bio: def.bio ?? null,
+    });
+  }
+}
+
+/** A character as an author sees it (with the token): the whole definition, never an entity. */
 export class CharacterDto {
   @ApiProperty() id: string;
   @ApiProperty() name: string;
@@ -52,6 +80,7 @@ export class CharacterDto {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'number' } }) relationships: Record<string, number>;
   @ApiProperty({ description: 'Markdown persona' }) persona: string;
   @ApiProperty({ description: 'sha256 of the prompt file; also the ETag' }) contentHash: string;
+  @ApiPropertyOptional({ type: String, description: 'a short public biography' }) bio?: string;
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
@@ -67,7 +96,7 @@ export class CharacterDto {
 
 /** Body of POST/PUT: the front matter keys of the contract, and the persona. */
 export class CharacterWriteDto {
-  @ApiProperty({ example: 'Mara' }) @IsString() @MinLength(1) @MaxLength(80) name: string;
+  @ApiProperty({ example: 'Mara' }) @IsString() @IsSingleLine() @MinLength(1) @MaxLength(80) name: string;
 
   @ApiPropertyOptional({ type: PaletteDto })
   @IsOptional()
@@ -82,7 +111,12 @@ export class CharacterWriteDto {
   @IsString({ each: true })
   @MaxLength(60, { each: true })
   traits?: string[];
-  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() @MaxLength(100) home?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String })
+  @IsOptional()
+  @IsString()
+  @IsSingleLine()
+  @MaxLength(100)
+  home?: string | null;
   @ApiPropertyOptional({ type: [String] })
   @IsOptional()
   @IsArray()
@@ -120,6 +154,11 @@ export class CharacterWriteDto {
   @IsString()
   @MaxLength(MAX_PERSONA_CHARS)
   persona?: string;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'a short public biography for visitors' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_BIO_CHARS)
+  bio?: string | null;
 }
 
 export class CreateCharacterDto extends CharacterWriteDto {
@@ -140,6 +179,7 @@ export class PreviewRequestDto {
     description: 'what is going on; goes into the scene slot of the prompt as data, never as instructions',
   })
   @IsOptional()
+  @StripControls()
   @IsString()
   @MaxLength(MAX_SITUATION_CHARS)
   situation?: string;

@@ -17,6 +17,8 @@ import {
 } from 'class-validator';
 import { CHARACTER_ID_PATTERN } from '../../characters/character-definition.js';
 import { fieldError } from '../../common/field-error.js';
+import { singleLineProblem } from '../../common/text-hygiene.js';
+import { IsSingleLine, StripControls } from '../../common/text-validators.js';
 import { validateMap } from '../../simulation/world.js';
 import { SCENE_ID_PATTERN } from '../scene-file.js';
 
@@ -35,8 +37,13 @@ export class CastMemberDto {
 
 /** Fields a scene can change; every one optional in a PATCH. */
 export class UpdateSceneDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) name?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) description?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsSingleLine() @MinLength(1) @MaxLength(200) name?: string;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @StripControls({ multiline: true })
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
 
   @ApiPropertyOptional({ type: [String], description: 'rows of text, one character a tile' })
   @IsOptional()
@@ -67,8 +74,13 @@ export class CreateSceneDto {
   @Matches(SCENE_ID_PATTERN, { message: 'id must be lowercase letters, digits, - or _ (at most 64)' })
   id: string;
 
-  @ApiProperty() @IsString() @MinLength(1) @MaxLength(200) name: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) description?: string;
+  @ApiProperty() @IsString() @IsSingleLine() @MinLength(1) @MaxLength(200) name: string;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @StripControls({ multiline: true })
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
 
   @ApiProperty({ type: [String], description: 'rows of text, one character a tile' })
   @IsArray()
@@ -104,6 +116,8 @@ export function validateSceneShape(scene: {
   for (const [name, point] of Object.entries(scene.places)) {
     if (name.length === 0 || name.length > 100)
       throw fieldError(`places.${name}`, 'place names are 1 to 100 characters');
+    const problem = singleLineProblem(name);
+    if (problem) throw fieldError(`places.${JSON.stringify(name).slice(1, -1)}`, `place names ${problem}`);
     if (!Array.isArray(point) || point.length !== 2 || !point.every((n) => Number.isInteger(n)))
       throw fieldError(`places.${name}`, 'must be [x, y] with whole numbers');
     places[name] = [point[0] as number, point[1] as number];
