@@ -42,6 +42,8 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
       // Fakes implement async interfaces with synchronous bodies.
       '@typescript-eslint/require-await': 'off',
+      // Spies wrap prototype methods and call the original with `this` bound explicitly.
+      '@typescript-eslint/unbound-method': 'off',
     },
   },
 );

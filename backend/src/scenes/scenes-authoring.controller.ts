@@ -11,7 +11,7 @@ import {
 import { AuthorOnly } from '../auth/author.guard.js';
 import { SceneIdParamDto, SceneSnapshotDto, SceneSummaryDto } from './dto/scene.dto.js';
 import { CreateSceneDto, UpdateSceneDto, validateSceneShape } from './dto/scene-write.dto.js';
-import { ScenesService, type SceneDefinition } from './scenes.service.js';
+import { ScenesService, type SceneChange, type SceneDefinition } from './scenes.service.js';
 
 /** Author routes of scenes: create, change, delete, pause, resume. */
 @ApiTags('scenes')
@@ -53,21 +53,24 @@ export class ScenesAuthoringController {
   @ApiOkResponse({ type: SceneSnapshotDto })
   @ApiNotFoundResponse()
   update(@Param() params: SceneIdParamDto, @Body() body: UpdateSceneDto): Promise<SceneSnapshotDto> {
-    const current = this.scenes.definition(params.id);
-    // The whole scene is checked as it will be, so a new map is checked against the old cast.
-    const merged = {
-      map: body.map ?? current.map,
-      places: body.places ?? current.places,
-      cast: body.cast ? body.cast.map((m) => ({ id: m.id, x: m.x, y: m.y })) : current.cast,
-    };
-    const places = validateSceneShape(merged);
-    const change: Partial<Omit<SceneDefinition, 'id'>> = {};
-    if (body.name !== undefined) change.name = body.name.trim();
-    if (body.description !== undefined) change.description = body.description.trim();
-    if (body.map) change.map = merged.map;
-    if (body.places) change.places = places;
-    if (body.cast) change.cast = merged.cast;
-    return this.scenes.update(params.id, change);
+    // Checked inside the scene's turn, against the definition it will replace (a change
+    // queued before this one may have moved the map or the cast).
+    return this.scenes.update(params.id, (current) => {
+      // The whole scene is checked as it will be, so a new map is checked against the old cast.
+      const merged = {
+        map: body.map ?? current.map,
+        places: body.places ?? current.places,
+        cast: body.cast ? body.cast.map((m) => ({ id: m.id, x: m.x, y: m.y })) : current.cast,
+      };
+      const places = validateSceneShape(merged);
+      const change: SceneChange = {};
+      if (body.name !== undefined) change.name = body.name.trim();
+      if (body.description !== undefined) change.description = body.description.trim();
+      if (body.map) change.map = merged.map;
+      if (body.places) change.places = places;
+      if (body.cast) change.cast = merged.cast;
+      return change;
+    });
   }
 
   @Delete(':id')

@@ -6,6 +6,7 @@ import {
   Injectable,
   Logger,
   NotFoundException,
+  ServiceUnavailableException,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
@@ -15,6 +16,7 @@ import { ChatModelFactory } from '../agents/model-factory.js';
 import { PromptTemplatesService } from '../agents/prompt-templates.service.js';
 import type { Subscription } from 'rxjs';
 import { CharactersService, type CharacterChange } from '../characters/characters.service.js';
+import { KeyedSerial } from '../common/keyed-serial.js';
 import { AppConfig } from '../config/app-config.js';
 import type { SceneSnapshot, SceneSummary } from '../contract/events.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
@@ -31,6 +33,7 @@ import type { SceneEntity } from './scene.entity.js';
 import { ScenesRepository } from './scenes.repository.js';
 
 export type SceneDefinition = Pick<SceneSpec, 'id' | 'name' | 'description' | 'map' | 'places' | 'cast'>;
+export type SceneChange = Partial<Omit<SceneDefinition, 'id'>>;
 
 /** The token budget (LLM_BUDGET_TOKENS_PER_HOUR) is per sliding hour. */
 const BUDGET_WINDOW_MS = 3_600_000;
@@ -43,6 +46,14 @@ const BUDGET_WINDOW_MS = 3_600_000;
 export class ScenesService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(ScenesService.name);
   private readonly runners = new Map<string, SceneRunner>();
+  /**
+   * Create, update, pause, resume and delete of one scene run one at a time: each reads the
+   * runner, awaits its stop and may start another, so two that overlap would each start
+   * one, and the first would tick on outside the map where nothing could stop it.
+   */
+  private readonly lifecycle = new KeyedSerial();
+  /** Set at shutdown: no lifecycle change starts a runner after that. */
+  private closing = false;
   private characterChanges: Subscription | null = null;
 
   constructor(
@@ -113,6 +124,9 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.characterChanges?.unsubscribe();
+    // Changes already under way finish first (one may be starting a runner); none start after.
+    this.closing = true;
+    await this.lifecycle.idle();
     await Promise.all([...this.runners.values()].map((r) => r.stop('interrupted')));
     await this.events.completeAndDrain();
   }
@@ -261,61 +275,83 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
 
   // ---- authoring (REST) ----------------------------------------------------------------
 
+  /** Runs one lifecycle change of a scene, after those already asked for it. */
+  private serial<T>(id: string, task: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new ServiceUnavailableException('The server is shutting down'));
+    return this.lifecycle.run(id, () => {
+      if (this.closing) throw new ServiceUnavailableException('The server is shutting down');
+      return task();
+    });
+  }
+
   /** A new scene from the API: stored in the database, running at once. */
-  async create(definition: SceneDefinition): Promise<SceneSnapshot> {
-    if (this.runners.has(definition.id) || (await this.repository.findOne(definition.id)))
-      throw new ConflictException(`Scene ${definition.id} already exists`);
-    await this.repository.insert({ ...definition, source: 'api' });
-    const entity = await this.repository.findOne(definition.id);
-    await this.resume(entity!);
-    this.events.publish(definition.id, 'scene:status', { sceneId: definition.id, status: 'running' });
-    return this.snapshot(definition.id);
+  create(definition: SceneDefinition): Promise<SceneSnapshot> {
+    return this.serial(definition.id, async () => {
+      if (this.runners.has(definition.id) || (await this.repository.findOne(definition.id)))
+        throw new ConflictException(`Scene ${definition.id} already exists`);
+      await this.repository.insert({ ...definition, source: 'api' });
+      const entity = await this.repository.findOne(definition.id);
+      await this.resume(entity!);
+      this.events.publish(definition.id, 'scene:status', { sceneId: definition.id, status: 'running' });
+      return this.snapshot(definition.id);
+    });
   }
 
   /**
    * Changes a scene's definition. Its runner stops (saving where everyone stands, lines
    * already stored), then resumes on the new map: characters keep their places where
    * those are still walkable, new cast members join at their start tile, removed ones go.
+   * `change` may be a function of the definition as it is when this change's turn comes
+   * (after any change queued before it), so it is validated against what it will replace.
    */
-  async update(id: string, change: Partial<Omit<SceneDefinition, 'id'>>): Promise<SceneSnapshot> {
-    const runner = this.runner(id);
-    const wasRunning = runner.running;
-    await runner.stop('interrupted');
-    this.runners.delete(id);
-    await this.repository.updateDefinition(id, { ...change, source: 'api' });
-    const entity = await this.repository.findOne(id);
-    if (!entity) throw new NotFoundException(`Scene ${id} not found`);
-    await this.resume({ ...entity, status: wasRunning ? 'running' : 'paused' });
-    return this.snapshot(id);
+  update(id: string, change: SceneChange | ((current: SceneDefinition) => SceneChange)): Promise<SceneSnapshot> {
+    return this.serial(id, async () => {
+      const runner = this.runner(id);
+      const resolved = typeof change === 'function' ? change(this.definition(id)) : change;
+      const wasRunning = runner.running;
+      await runner.stop('interrupted');
+      this.runners.delete(id);
+      await this.repository.updateDefinition(id, { ...resolved, source: 'api' });
+      const entity = await this.repository.findOne(id);
+      if (!entity) throw new NotFoundException(`Scene ${id} not found`);
+      await this.resume({ ...entity, status: wasRunning ? 'running' : 'paused' });
+      return this.snapshot(id);
+    });
   }
 
-  async remove(id: string): Promise<void> {
-    const runner = this.runner(id);
-    await runner.stop('interrupted');
-    this.runners.delete(id);
-    await this.repository.remove(id);
-    this.logger.log(`Scene ${id} deleted`);
+  remove(id: string): Promise<void> {
+    return this.serial(id, async () => {
+      const runner = this.runner(id);
+      await runner.stop('interrupted');
+      this.runners.delete(id);
+      await this.repository.remove(id);
+      this.logger.log(`Scene ${id} deleted`);
+    });
   }
 
   /** Stops the tick loop; open conversations end as `paused`. Survives restarts. */
-  async pause(id: string): Promise<SceneSummary> {
-    const runner = this.runner(id);
-    if (runner.running) {
-      await runner.stop('paused');
-      await this.repository.setStatus(id, 'paused');
-      this.events.publish(id, 'scene:status', { sceneId: id, status: 'paused' });
-    }
-    return this.summary(id);
+  pause(id: string): Promise<SceneSummary> {
+    return this.serial(id, async () => {
+      const runner = this.runner(id);
+      if (runner.running) {
+        await runner.stop('paused');
+        await this.repository.setStatus(id, 'paused');
+        this.events.publish(id, 'scene:status', { sceneId: id, status: 'paused' });
+      }
+      return this.summary(id);
+    });
   }
 
-  async resumeScene(id: string): Promise<SceneSummary> {
-    const runner = this.runner(id);
-    if (!runner.running) {
-      await this.repository.setStatus(id, 'running');
-      runner.start();
-      this.events.publish(id, 'scene:status', { sceneId: id, status: 'running' });
-    }
-    return this.summary(id);
+  resumeScene(id: string): Promise<SceneSummary> {
+    return this.serial(id, async () => {
+      const runner = this.runner(id);
+      if (!runner.running) {
+        await this.repository.setStatus(id, 'running');
+        runner.start();
+        this.events.publish(id, 'scene:status', { sceneId: id, status: 'running' });
+      }
+      return this.summary(id);
+    });
   }
 
   summary(id: string): SceneSummary {

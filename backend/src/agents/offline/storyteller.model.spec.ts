@@ -267,8 +267,6 @@ describe('OfflineStorytellerChatModel', () => {
 
   it('works through withStructuredOutput(functionCalling, includeRaw) and receives the storyteller call option', async () => {
     const seen: unknown[] = [];
-    // Called below with `this` bound explicitly.
-    // eslint-disable-next-line @typescript-eslint/unbound-method
     const original = OfflineStorytellerChatModel.prototype._generate;
     vi.spyOn(OfflineStorytellerChatModel.prototype, '_generate').mockImplementation(async function (
       this: OfflineStorytellerChatModel,
