@@ -139,8 +139,9 @@ describe('a provider that is down', () => {
     expect(fake.chatRequests().length).toBeLessThanOrEqual(callsWhileOpen + 1);
 
     fake.defaultMode = 'tool';
+    // While a probe is due, readiness is 200 with the LLM `degraded`; closed again, it is `ok`.
     await waitFor(
-      async () => (await fetch(`${running.url}/api/health`)).status === 200,
+      async () => (await getJson<{ status: string }>(`${running.url}/api/health`)).status === 'ok',
       20_000,
       'the probe to close the circuit',
     );

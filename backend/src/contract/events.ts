@@ -8,6 +8,11 @@ import type { CharacterAction, CharacterView, Direction } from '../simulation/ty
 
 export type { CharacterAction, Direction };
 export type SceneStatus = 'running' | 'paused';
+/**
+ * Whether the scene's lines can be written: `ok`, or `resting` while no model can answer
+ * (the provider is down and there is no fallback). Characters then idle instead of talking.
+ */
+export type StorytellerStatus = 'ok' | 'resting';
 
 export const ClientEvents = {
   Join: 'scene:join',
@@ -22,6 +27,7 @@ export const ServerEvents = {
   ConversationEnded: 'conversation:ended',
   Visitors: 'scene:visitors',
   Status: 'scene:status',
+  Storyteller: 'scene:storyteller',
 } as const;
 
 export type ServerEventName = (typeof ServerEvents)[keyof typeof ServerEvents];
@@ -106,6 +112,7 @@ export interface SceneSnapshot {
   characters: SnapshotCharacter[];
   conversations: SnapshotConversation[];
   visitorCount: number;
+  storyteller: StorytellerStatus;
   /** LLM tokens spent on the scene's stored lines (all time), and how many lines. */
   usage: SceneUsage;
 }
@@ -143,6 +150,7 @@ export interface ServerEventPayloads {
   'conversation:ended': { sceneId: string; conversationId: string; reason: string };
   'scene:visitors': { sceneId: string; count: number };
   'scene:status': { sceneId: string; status: SceneStatus };
+  'scene:storyteller': { sceneId: string; status: StorytellerStatus };
 }
 
 /** socket.io typed-events maps, for `Server<ClientToServer, ServerToClient>` and `io()`. */

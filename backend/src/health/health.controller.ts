@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { SkipAllThrottles } from '../rate-limit/rate-limit.js';
 import { LlmHealthIndicator } from './llm.health.js';
@@ -15,9 +15,27 @@ export class HealthController {
     private readonly llm: LlmHealthIndicator,
   ) {}
 
+  /**
+   * Readiness: can this instance serve scenes? The database, and the LLM: `up`, `degraded`
+   * (200) while a fallback model serves or a probe is due, `down` (503) only when no line
+   * can be produced. Load balancers route by it; containers must not restart on it.
+   */
   @Get()
   @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: database and LLM (503 only when no line can be produced)' })
   check() {
     return this.health.check([() => this.db.pingCheck('db', { timeout: 2_000 }), () => this.llm.check('llm')]);
+  }
+
+  /**
+   * Liveness: the process answers and its database does. A provider outage is no reason to
+   * restart a process that is fine, so the LLM is not part of it (the Dockerfile's
+   * HEALTHCHECK and orchestrators' liveness probes use this).
+   */
+  @Get('live')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Liveness: the process and the database only' })
+  live() {
+    return this.health.check([() => this.db.pingCheck('db', { timeout: 2_000 })]);
   }
 }

@@ -14,15 +14,21 @@ export class LlmHealthIndicator {
     const s = this.status.summary();
     const data = { model: s.model, breaker: s.breaker.state, consecutiveFailures: s.consecutiveFailures };
     if (s.up) return session.up(data);
-    const meanwhile = s.fallbackModel
-      ? `lines come from the fallback model ${s.fallbackModel}`
-      : 'scenes keep running and characters idle instead of talking';
+    const serving = this.status.canServe();
+    const meanwhile =
+      s.fallbackModel && serving
+        ? `lines come from the fallback model ${s.fallbackModel}`
+        : serving
+          ? 'a probe call may bring it back'
+          : 'scenes keep running and characters idle instead of talking';
     const probe =
       s.breaker.retryInMs > 0 ? `next probe in ${Math.ceil(s.breaker.retryInMs / 1000)} s` : 'a probe call is due';
-    return session.down({
+    const details = {
       ...data,
       fallbackModel: s.fallbackModel,
       message: `The LLM provider ${s.provider} (model ${s.model}) is down after ${s.consecutiveFailures} failed calls in a row; ${meanwhile}; ${probe}`,
-    });
+    };
+    // Lines can still be produced (fallback, or a probe): impaired, not unready.
+    return serving ? session.degraded(details) : session.down(details);
   }
 }

@@ -8,6 +8,7 @@ import type { Clock } from '../simulation/clock.js';
 import type { SceneSimulation } from '../simulation/engine.js';
 import type { SceneSpec, SimEvent, SimInput, TickResult } from '../simulation/types.js';
 import type { GeneratedLine, LineRequest } from '../agents/dialogue.service.js';
+import type { StorytellerStatus } from '../contract/events.js';
 import type { SceneEventsService } from './scene-events.service.js';
 
 /** Ticks between saves of a scene's resumable state; lines are committed every tick. */
@@ -67,6 +68,11 @@ export class SceneRunner {
 
   get pendingCalls(): number {
     return this.inflight.size;
+  }
+
+  /** `resting` while no model can answer this scene's lines (last seen at a tick). */
+  get storyteller(): StorytellerStatus {
+    return this.lastAvailable === false ? 'resting' : 'ok';
   }
 
   start(): void {
@@ -157,8 +163,15 @@ export class SceneRunner {
         this.deps.logger.log(
           `Scene ${this.spec.id}: ${available ? 'LLM available again, conversations resume' : 'LLM unavailable, characters idle until it is back'}`,
         );
+      const told = this.lastAvailable !== null || !available;
       this.lastAvailable = available;
       this.inputs.unshift({ type: 'llmAvailability', available });
+      // Viewers are told, so a quiet scene reads as resting rather than broken.
+      if (told)
+        this.deps.events.publish(this.spec.id, 'scene:storyteller', {
+          sceneId: this.spec.id,
+          status: this.storyteller,
+        });
     }
   }
 

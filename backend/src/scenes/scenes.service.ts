@@ -431,6 +431,7 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
         lines: lines.filter((l) => l.conversationId === c.id),
       })),
       visitorCount: this.events.visitorCount(id),
+      storyteller: runner.storyteller,
       usage,
     };
   }

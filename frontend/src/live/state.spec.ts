@@ -61,6 +61,7 @@ function snapshot(over: Partial<SceneSnapshot> = {}): SceneSnapshot {
     characters: [character('ann'), character('bob')],
     conversations: [],
     visitorCount: 1,
+    storyteller: 'ok',
     usage: { promptTokens: 0, completionTokens: 0, lines: 0 },
     ...over,
   };
@@ -238,6 +239,25 @@ describe('applyEvent', () => {
     expect(ended.effects).toEqual([
       { kind: 'conversationEnded', conversationId: 'c2', participants: ['ann', 'bob'], reason: 'goodbye' },
     ]);
+  });
+
+  it('the storyteller resting: from the snapshot or an event, until it is back or a line arrives', () => {
+    const resting = joined(snapshot({ storyteller: 'resting' }));
+    expect(resting.storyteller).toBe('resting');
+    const back = run([said(line(1))], resting);
+    expect(back.state.storyteller).toBe('ok');
+    expect(back.effects).toContainEqual({ kind: 'storyteller', status: 'ok' });
+    const told = run(
+      [
+        server({ name: 'scene:storyteller', payload: { sceneId: SCENE, status: 'resting' } }),
+        server({ name: 'scene:storyteller', payload: { sceneId: SCENE, status: 'resting' } }),
+      ],
+      back.state,
+    );
+    expect(told.state.storyteller).toBe('resting');
+    expect(told.effects).toEqual([{ kind: 'storyteller', status: 'resting' }]);
+    const ok = run([server({ name: 'scene:storyteller', payload: { sceneId: SCENE, status: 'ok' } })], told.state);
+    expect(ok.effects).toEqual([{ kind: 'storyteller', status: 'ok' }]);
   });
 
   it('is pure: the state passed in is never changed', () => {

@@ -15,6 +15,7 @@ import type {
   SceneStatus,
   ServerEventPayloads,
   SnapshotCharacter,
+  StorytellerStatus,
 } from '../../../backend/src/contract/events';
 
 /** A server event as the socket delivers it. */
@@ -48,6 +49,8 @@ export type Effect =
   | { kind: 'typing'; characterId: string }
   | { kind: 'visitors'; count: number }
   | { kind: 'status'; status: SceneStatus }
+  /** The storyteller (the model) is away (`resting`: show a calm notice) or back (`ok`). */
+  | { kind: 'storyteller'; status: StorytellerStatus }
   /** A tick named a character the snapshot did not have: fetch a fresh snapshot. */
   | { kind: 'resync' }
   /** After a join: read history back to line `since` (0: nothing seen yet, just recent history). */
@@ -61,6 +64,8 @@ export interface LiveState {
   readonly tick: number;
   readonly status: SceneStatus | null;
   readonly visitors: number;
+  /** `resting` from the server's word until it says `ok` or a line arrives. */
+  readonly storyteller: StorytellerStatus;
   readonly characters: ReadonlyMap<string, Readonly<SnapshotCharacter>>;
   /** Open conversations: id to participant ids. */
   readonly conversations: ReadonlyMap<string, readonly string[]>;
@@ -83,6 +88,7 @@ export function initialState(sceneId: string): LiveState {
     tick: 0,
     status: null,
     visitors: 0,
+    storyteller: 'ok',
     characters: new Map(),
     conversations: new Map(),
     lines: new Map(),
@@ -167,6 +173,7 @@ function applySnapshot(state: LiveState, snap: SceneSnapshot): Applied {
       tick: snap.tick,
       status: snap.status,
       visitors: snap.visitorCount,
+      storyteller: snap.storyteller,
       characters,
       conversations,
       lines,
@@ -222,6 +229,8 @@ function applyServerEvent(state: LiveState, event: ServerEvent): Applied {
       const { lines, fresh } = addLines(state.lines, [p]);
       if (!fresh.length) return { state, effects: [] };
       const effects: Effect[] = [{ kind: 'lines', lines: fresh, live: true }];
+      // A line is the storyteller back, whatever was said before.
+      if (state.storyteller !== 'ok') effects.push({ kind: 'storyteller', status: 'ok' });
       let { characters, conversations } = state;
       const c = characters.get(p.characterId);
       if (c && c.mood !== p.emotion) {
@@ -232,7 +241,7 @@ function applyServerEvent(state: LiveState, event: ServerEvent): Applied {
       if (!conversations.has(p.conversationId)) {
         conversations = new Map(conversations).set(p.conversationId, [p.characterId]);
       }
-      return { state: { ...state, lines, characters, conversations }, effects };
+      return { state: { ...state, lines, characters, conversations, storyteller: 'ok' }, effects };
     }
     case 'conversation:typing':
       return { state, effects: [{ kind: 'typing', characterId: event.payload.characterId }] };
@@ -260,6 +269,12 @@ function applyServerEvent(state: LiveState, event: ServerEvent): Applied {
       return {
         state: { ...state, status: event.payload.status },
         effects: [{ kind: 'status', status: event.payload.status }],
+      };
+    case 'scene:storyteller':
+      if (event.payload.status === state.storyteller) return { state, effects: [] };
+      return {
+        state: { ...state, storyteller: event.payload.status },
+        effects: [{ kind: 'storyteller', status: event.payload.status }],
       };
   }
 }

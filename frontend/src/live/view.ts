@@ -13,6 +13,7 @@ import {
   type SceneSnapshot,
   type SceneStatus,
   type ServerEventPayloads,
+  type StorytellerStatus,
   type ServerToClientEvents,
 } from '../../../backend/src/contract/events';
 import { readableOnDark, readableOnLight } from '../art/palette';
@@ -34,6 +35,7 @@ export interface DebugState {
   joins: number;
   tick: number;
   status: SceneStatus | null;
+  storyteller: StorytellerStatus;
   visitors: number;
   renderer: string | null;
   zoom: number;
@@ -98,7 +100,14 @@ export function showScene(app: HTMLElement, sceneId: string): void {
   stageBox.append(canvasBox);
   const overlay = new Overlay(stageBox);
   const card = new CharacterCard(() => select(null));
-  stageBox.append(controls, card.root, notice);
+  const resting = el(
+    'div',
+    'resting',
+    'The storyteller is away for a moment. The characters are resting until it is back.',
+  );
+  resting.setAttribute('role', 'status');
+  resting.hidden = true;
+  stageBox.append(controls, card.root, resting, notice);
 
   const side = el('aside', 'side');
   const castList = el('ul', 'cast');
@@ -112,7 +121,9 @@ export function showScene(app: HTMLElement, sceneId: string): void {
     return { name: c?.name ?? id, color: c ? readableOnDark(c.sprite.shirt) : '#c0cbdc' };
   };
   const transcript = new Transcript(speakerOf);
-  const empty = el('p', 'empty', 'Nobody has said anything yet. Give them a moment.');
+  const EMPTY_TEXT = 'Nobody has said anything yet. Give them a moment.';
+  const EMPTY_RESTING = 'Nobody has said anything yet: the characters are resting until the storyteller is back.';
+  const empty = el('p', 'empty', EMPTY_TEXT);
   scroller.append(earlier, transcript.root, empty);
   const transcriptTitle = el('h2', 'side-title', 'Transcript');
   side.append(el('h2', 'side-title visually-hidden', 'Cast'), castList, transcriptTitle, scroller);
@@ -151,6 +162,12 @@ export function showScene(app: HTMLElement, sceneId: string): void {
   const setVisitors = (n: number) => {
     visitors.textContent = `${plural(n, 'viewer')} watching`;
     visitors.dataset.count = String(n);
+  };
+
+  const setStoryteller = (s: StorytellerStatus) => {
+    resting.hidden = s !== 'resting';
+    empty.textContent = s === 'resting' ? EMPTY_RESTING : EMPTY_TEXT;
+    status.dataset.storyteller = s;
   };
 
   const setStatus = (s: SceneStatus) => {
@@ -289,6 +306,7 @@ export function showScene(app: HTMLElement, sceneId: string): void {
         document.title = `${snap.name} · PixelTales`;
         setStatus(snap.status);
         setVisitors(snap.visitorCount);
+        setStoryteller(snap.storyteller);
         overlay.setCharacters(overlayCharacters());
         transcript.refreshSpeakers();
         for (const conv of snap.conversations) {
@@ -345,6 +363,9 @@ export function showScene(app: HTMLElement, sceneId: string): void {
         break;
       case 'status':
         setStatus(effect.status);
+        break;
+      case 'storyteller':
+        setStoryteller(effect.status);
         break;
       case 'resync':
         void resync();
@@ -551,6 +572,7 @@ export function showScene(app: HTMLElement, sceneId: string): void {
         joins,
         tick: live.tick,
         status: live.status,
+        storyteller: live.storyteller,
         visitors: live.visitors,
         renderer: stage?.info().renderer ?? null,
         zoom: stage?.info().zoom ?? 0,

@@ -66,6 +66,11 @@ export class SceneSnapshotDto {
   @ApiProperty({ type: [SnapshotCharacterDto] }) characters: SnapshotCharacterDto[];
   @ApiProperty({ type: 'array', items: { type: 'object' } }) conversations: unknown[];
   @ApiProperty() visitorCount: number;
+  @ApiProperty({
+    enum: ['ok', 'resting'],
+    description: 'resting: no model can answer now (provider down, no fallback); characters idle until it is back',
+  })
+  storyteller: string;
   @ApiProperty({ type: () => SceneUsageDto, description: 'LLM tokens spent on the lines stored for this scene' })
   usage: SceneUsageDto;
 }
