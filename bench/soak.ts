@@ -5,6 +5,7 @@
  * the server's own memory from /metrics and prints a row; at the end, a summary with the
  * memory growth, lines received and disconnects. Exits 1 if a viewer was dropped for good.
  */
+import { createServer } from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,15 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 async function startServer(): Promise<{ url: string; child: ChildProcess }> {
   const dir = mkdtempSync(join(tmpdir(), 'pixeltales-soak-'));
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  // A port the OS says is free (a random guess collides with ports in use).
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, () => {
+      const { port: free } = probe.address() as { port: number };
+      probe.close(() => resolve(free));
+    });
+  });
   const child = spawn(process.execPath, [join(ROOT, 'dist/backend/src/main.js')], {
     cwd: ROOT,
     env: {

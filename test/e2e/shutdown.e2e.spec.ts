@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { io } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JoinAck, LinePayload, SceneSummary } from '../../backend/src/contract/events.js';
-import { getJson, spawnServer, tempDir, waitFor, type ServerProcess } from '../support/app.js';
+import { freePort, getJson, spawnServer, tempDir, waitFor, type ServerProcess } from '../support/app.js';
 import { allLines } from '../support/lines.js';
 
 /** Upper bound for a clean SIGTERM exit: a bound on a hang, not a speed target. */
@@ -17,7 +17,7 @@ describe('graceful shutdown on SIGTERM', () => {
 
   it('mid-conversation: exits 0, ends the conversation as interrupted, loses no line, and the next start resumes while the client reconnects', async () => {
     const dir = tempDir();
-    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    const port = String(await freePort());
     const env = { DATABASE_URL: `sqlite:${join(dir, 'term.sqlite')}`, DATA_DIR: dir, PORT: port, LOG_LEVEL: 'info' };
     const first = await spawnServer(env);
     servers.push(first);

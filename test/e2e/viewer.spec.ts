@@ -232,16 +232,30 @@ describe('viewer (browser e2e)', () => {
       }
       expect(rows.map((r) => r.id)).toEqual([...rows.map((r) => r.id)].sort((a, b) => a - b));
 
-      // Clicking a character on the canvas opens their card (someone standing still, so the click lands).
+      // Clicking the middle of a character on the canvas opens their card. Hit-testing picks
+      // the nearest body (pick.ts), so a neighbour's overlapping box cannot take the click;
+      // the target stands still and the camera is at rest (same page position twice), so
+      // the point read is the point clicked.
       const card = page.locator('.card');
       let clicked: string | null = null;
-      for (let attempt = 0; attempt < 8 && !clicked; attempt++) {
-        const target = (await state(page)).characters.find((c) => c.page !== null && c.action !== 'walking');
+      for (let attempt = 0; attempt < 20 && !clicked; attempt++) {
+        const first = await state(page);
+        await page.waitForTimeout(150);
+        const second = await state(page);
+        const target = second.characters.find((c) => {
+          const before = first.characters.find((b) => b.id === c.id);
+          return (
+            c.page !== null && c.action !== 'walking' && before?.page?.x === c.page.x && before?.page?.y === c.page.y
+          );
+        });
         if (target) {
           await page.mouse.click(target.page!.x, target.page!.y);
-          if (await card.isVisible()) clicked = target.id;
+          await card.waitFor({ state: 'visible', timeout: 1_000 }).catch(() => undefined);
+          if (await card.isVisible()) {
+            expect(await card.getAttribute('data-character-id'), 'the card of the character clicked').toBe(target.id);
+            clicked = target.id;
+          }
         }
-        if (!clicked) await page.waitForTimeout(300);
       }
       expect(clicked, 'a click on a character opens the card').not.toBeNull();
       expect(await card.getAttribute('data-character-id')).toBe(clicked);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -64,24 +65,53 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Runs the built server (`dist/`) as a child process, as `npm start` would, and waits for health. */
+/**
+ * A port the OS reports free: it binds port 0 the way the server will (all interfaces) and
+ * hands back what it got. Guessing a port (a random one in 20000–40000 used to be picked)
+ * collides with ports in use, and that range overlaps the kernel's ephemeral ports.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Runs the built server (`dist/`) as a child process, as `npm start` would, and waits for
+ * health. Without a PORT in `env` it gets a free one from the OS; should another process
+ * take it in between (EADDRINUSE), it starts again on another.
+ */
 export async function spawnServer(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
-  const port = String(20_000 + Math.floor(Math.random() * 20_000));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await spawnOnce(env, env.PORT ?? String(await freePort()), timeoutMs);
+    } catch (error) {
+      if (env.PORT || attempt >= 2 || !/EADDRINUSE/.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function spawnOnce(env: Record<string, string>, port: string, timeoutMs: number): Promise<ServerProcess> {
   let out = '';
   const child = spawn(process.execPath, [join(ROOT, 'dist/backend/src/main.js')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...FAST_ENV, ...env, PORT: env.PORT ?? port },
+    env: { PATH: process.env.PATH ?? '', ...FAST_ENV, ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const url = `http://127.0.0.1:${env.PORT ?? port}`;
+  const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${out}`);
     try {
-      const res = await fetch(`${url}/api/health`);
+      const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2_000) });
       if (res.ok) break;
     } catch {
       // not listening yet

@@ -12,6 +12,7 @@ import type {
 } from '../../../backend/src/contract/events';
 import { C, canvas, hashString } from '../art/palette';
 import { characterSheet, DIRECTIONS, FRAMES, SPRITE_H, SPRITE_W } from '../art/sprites';
+import { pickAt } from './pick';
 import {
   analyseMap,
   paintGround,
@@ -169,20 +170,13 @@ class World extends Phaser.Scene {
   }
 
   private pick(sx: number, sy: number): string | null {
-    const p = this.toWorld(sx, sy);
-    let best: Walker | null = null;
-    for (const w of this.walkers.values()) {
-      const s = w.sprite;
-      if (
-        p.x >= s.x - 9 &&
-        p.x <= s.x + 9 &&
-        p.y >= s.y - SPRITE_H - 2 &&
-        p.y <= s.y + 3 &&
-        (!best || s.depth > best.sprite.depth)
-      )
-        best = w;
-    }
-    return best?.id ?? null;
+    const targets = [...this.walkers.values()].map((w) => ({
+      id: w.id,
+      x: w.sprite.x,
+      y: w.sprite.y,
+      depth: w.sprite.depth,
+    }));
+    return pickAt(this.toWorld(sx, sy), targets, SPRITE_H);
   }
 
   setMap(rows: readonly string[]): void {
