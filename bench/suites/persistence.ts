@@ -18,9 +18,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../backend/src/database/data-source.js';
 import type { DatabaseConfig } from '../../backend/src/config/app-config.js';
-import { ConversationsRepository, type TickBatch } from '../../backend/src/conversations/conversations.repository.js';
-import { ConversationEntity } from '../../backend/src/conversations/conversation.entity.js';
-import { LineEntity } from '../../backend/src/conversations/line.entity.js';
+import { TickBatchWriter, type TickBatch } from '../../backend/src/scenes/tick-batch.js';
 import { SceneEntity } from '../../backend/src/scenes/scene.entity.js';
 import { SceneSimulation } from '../../backend/src/simulation/engine.js';
 import type { SceneState } from '../../backend/src/simulation/types.js';
@@ -96,7 +94,7 @@ async function openDataSource(config: DatabaseConfig): Promise<DataSource> {
 
 /** All scenes at once, each awaiting its own commits in order, for RUN_MS. */
 async function typeormThroughput(ds: DataSource): Promise<{ linesPerS: number; commitP50: number }> {
-  const repo = new ConversationsRepository(ds, ds.getRepository(LineEntity), ds.getRepository(ConversationEntity));
+  const repo = new TickBatchWriter(ds);
   let lines = 0;
   const latencies: number[] = [];
   const deadline = performance.now() + RUN_MS;

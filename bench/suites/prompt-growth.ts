@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../../backend/src/config/app-config.js';
 import { dataSourceOptions } from '../../backend/src/database/data-source.js';
-import { ConversationsRepository, type TickBatch } from '../../backend/src/conversations/conversations.repository.js';
+import { ConversationsRepository } from '../../backend/src/conversations/conversations.repository.js';
+import { TickBatchWriter, type TickBatch } from '../../backend/src/scenes/tick-batch.js';
 import { ConversationsService } from '../../backend/src/conversations/conversations.service.js';
 import { ConversationEntity } from '../../backend/src/conversations/conversation.entity.js';
 import { LineEntity } from '../../backend/src/conversations/line.entity.js';
@@ -57,8 +58,9 @@ try {
     source: 'file',
   });
   const conversations = new ConversationsService(
-    new ConversationsRepository(ds, ds.getRepository(LineEntity), ds.getRepository(ConversationEntity)),
+    new ConversationsRepository(ds.getRepository(LineEntity), ds.getRepository(ConversationEntity)),
   );
+  const writer = new TickBatchWriter(ds);
   const config = loadConfig({
     PROMPTS_DIR: join(ROOT, 'prompts'),
     LLM_MODEL: 'offline:storyteller',
@@ -121,7 +123,7 @@ try {
       }
     }
     if (batch.started.length + batch.lines.length + batch.ended.length > 0) {
-      await conversations.commit(batch);
+      await writer.commit(batch);
       for (const line of batch.lines) {
         const partner = sim
           .conversations()

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
 import { ConversationEntity } from '../../backend/src/conversations/conversation.entity.js';
-import { ConversationsRepository, type TickBatch } from '../../backend/src/conversations/conversations.repository.js';
+import { ConversationsRepository } from '../../backend/src/conversations/conversations.repository.js';
+import { TickBatchWriter, type TickBatch } from '../../backend/src/scenes/tick-batch.js';
 import { LineEntity } from '../../backend/src/conversations/line.entity.js';
 import { dataSourceOptions } from '../../backend/src/database/data-source.js';
 import { SceneEntity } from '../../backend/src/scenes/scene.entity.js';
@@ -39,13 +40,15 @@ describe.each(testDatabaseTargets())('persistence on $name', ({ create }) => {
   let db: TestDatabase;
   let ds: DataSource;
   let conversations: ConversationsRepository;
+  let ticks: TickBatchWriter;
   let scenes: ScenesRepository;
 
   beforeAll(async () => {
     db = await create();
     ds = new DataSource(dataSourceOptions(db.config));
     await ds.initialize();
-    conversations = new ConversationsRepository(ds, ds.getRepository(LineEntity), ds.getRepository(ConversationEntity));
+    conversations = new ConversationsRepository(ds.getRepository(LineEntity), ds.getRepository(ConversationEntity));
+    ticks = new TickBatchWriter(ds);
     scenes = new ScenesRepository(ds.getRepository(SceneEntity));
     await scenes.insert({ ...SPEC, source: 'file' });
   });
@@ -70,7 +73,7 @@ describe.each(testDatabaseTargets())('persistence on $name', ({ create }) => {
 
   it('commits a tick batch at once and pages lines newest first', async () => {
     const sim = new SceneSimulation(SPEC, [{ id: 'ada', name: 'Ada' }]);
-    const stored = await conversations.commit({
+    const stored = await ticks.commit({
       sceneId: 'plaza',
       tick: 10,
       started: [
@@ -117,7 +120,7 @@ describe.each(testDatabaseTargets())('persistence on $name', ({ create }) => {
   it('rolls back the whole batch when any part fails: no line without its conversation', async () => {
     const before = await conversations.countLines('plaza');
     await expect(
-      conversations.commit({
+      ticks.commit({
         sceneId: 'plaza',
         tick: 11,
         // Same id as the conversation stored above: the insert fails.
@@ -140,7 +143,7 @@ describe.each(testDatabaseTargets())('persistence on $name', ({ create }) => {
   });
 
   it('remembers the last exchange of a pair, finds the highest tick and ends open conversations', async () => {
-    await conversations.commit({
+    await ticks.commit({
       sceneId: 'plaza',
       tick: 40,
       started: [

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ConversationsRepository, type TickBatch } from './conversations.repository.js';
+import { ConversationsRepository } from './conversations.repository.js';
 import { LineDto } from './dto/lines.dto.js';
-import type { LineEntity } from './line.entity.js';
 
 export const DEFAULT_LINES_PAGE = 50;
 /** Lines of the last exchange between two characters that they remember. */
@@ -10,10 +9,6 @@ const MEMORY_LINES = 4;
 @Injectable()
 export class ConversationsService {
   constructor(private readonly repository: ConversationsRepository) {}
-
-  commit(batch: TickBatch): Promise<LineEntity[]> {
-    return this.repository.commit(batch);
-  }
 
   async page(sceneId: string, limit = DEFAULT_LINES_PAGE, before?: number): Promise<LineDto[]> {
     return (await this.repository.findLines(sceneId, limit, before)).map((l) => LineDto.from(l));

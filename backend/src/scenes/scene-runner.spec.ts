@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GeneratedLine, LineRequest } from '../agents/dialogue.service.js';
 import type { CharacterDefinition } from '../characters/character-definition.js';
-import type { TickBatch } from '../conversations/conversations.repository.js';
+import type { TickBatch } from './tick-batch.js';
 import { SceneSimulation } from '../simulation/engine.js';
 import type { SceneSpec, SimOptions } from '../simulation/types.js';
 import { SceneEventsService } from './scene-events.service.js';

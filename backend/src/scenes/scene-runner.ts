@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { CharacterDefinition } from '../characters/character-definition.js';
 import { errorText } from '../common/errors.js';
-import type { TickBatch } from '../conversations/conversations.repository.js';
+import type { TickBatch } from './tick-batch.js';
 import { toLinePayload } from '../conversations/dto/lines.dto.js';
 import type { LineEntity } from '../conversations/line.entity.js';
 import type { Clock } from '../simulation/clock.js';

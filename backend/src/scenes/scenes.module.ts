@@ -11,6 +11,7 @@ import { ScenesController } from './scenes.controller.js';
 import { ScenesGateway } from './scenes.gateway.js';
 import { ScenesRepository } from './scenes.repository.js';
 import { ScenesService } from './scenes.service.js';
+import { TickBatchWriter } from './tick-batch.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([SceneEntity]), CharactersModule, ConversationsModule, AgentsModule],
@@ -18,6 +19,7 @@ import { ScenesService } from './scenes.service.js';
   providers: [
     ScenesService,
     ScenesRepository,
+    TickBatchWriter,
     SceneEventsService,
     ScenesGateway,
     { provide: SCENE_CLOCK, useValue: systemClock },

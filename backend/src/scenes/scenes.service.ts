@@ -31,6 +31,7 @@ import { SceneFileError, parseSceneFile } from './scene-file.js';
 import { ANSWER_MARGIN_TICKS, SceneRunner } from './scene-runner.js';
 import type { SceneEntity } from './scene.entity.js';
 import { ScenesRepository } from './scenes.repository.js';
+import { TickBatchWriter } from './tick-batch.js';
 
 export type SceneDefinition = Pick<SceneSpec, 'id' | 'name' | 'description' | 'map' | 'places' | 'cast'>;
 export type SceneChange = Partial<Omit<SceneDefinition, 'id'>>;
@@ -67,6 +68,7 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly events: SceneEventsService,
     @Inject(SCENE_CLOCK) private readonly clock: Clock,
     private readonly metrics: MetricsService,
+    private readonly ticks: TickBatchWriter,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -246,8 +248,7 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
         ),
       memories: (sceneId, speakerId, partnerId) =>
         this.conversations.memories(sceneId, speakerId, partnerId, this.names()),
-      commit: (batch) =>
-        this.metrics.timeCommit(batch.sceneId, batch.lines.length, () => this.conversations.commit(batch)),
+      commit: (batch) => this.metrics.timeCommit(batch.sceneId, batch.lines.length, () => this.ticks.commit(batch)),
       onTick: (_result, lateMs, durationMs) => this.metrics.observeTick(entity.id, durationMs, lateMs),
       visitors: () => this.events.visitorCount(entity.id),
       llmAvailable: () => this.dialogue.canServe(),
