@@ -63,6 +63,7 @@ describe.each(testDatabaseTargets())('persistence on $name', ({ create }) => {
     expect(applied.map((m: { name: string }) => m.name)).toEqual([
       'InitialSchema1763900000000',
       'CharacterVersions1764100000000',
+      'ForeignKeys1764300000000',
     ]);
     expect(await ds.runMigrations()).toEqual([]);
     if (db.config.type === 'sqlite') {

@@ -1,4 +1,5 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
+import { SceneEntity } from '../scenes/scene.entity.js';
 import { epochMs } from '../database/transformers.js';
 
 @Entity('conversations')
@@ -9,6 +10,11 @@ export class ConversationEntity {
 
   @Column({ type: 'varchar', length: 64 })
   sceneId: string;
+
+  /** Deleting a scene deletes its conversations (migration ForeignKeys1764300000000). */
+  @ManyToOne(() => SceneEntity, { onDelete: 'CASCADE', nullable: false })
+  @JoinColumn({ name: 'sceneId', foreignKeyConstraintName: 'FK_conversations_scene' })
+  scene?: Relation<SceneEntity>;
 
   @Column({ type: 'simple-json' })
   participants: string[];

@@ -1,4 +1,6 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
+import { SceneEntity } from '../scenes/scene.entity.js';
+import { ConversationEntity } from './conversation.entity.js';
 import { epochMs } from '../database/transformers.js';
 
 /** One line of dialogue, committed before any visitor sees it. */
@@ -15,6 +17,15 @@ export class LineEntity {
 
   @Column({ type: 'varchar', length: 200 })
   conversationId: string;
+
+  /** A line belongs to its conversation and its scene; deleting either deletes it. */
+  @ManyToOne(() => ConversationEntity, { onDelete: 'CASCADE', nullable: false })
+  @JoinColumn({ name: 'conversationId', foreignKeyConstraintName: 'FK_lines_conversation' })
+  conversation?: Relation<ConversationEntity>;
+
+  @ManyToOne(() => SceneEntity, { onDelete: 'CASCADE', nullable: false })
+  @JoinColumn({ name: 'sceneId', foreignKeyConstraintName: 'FK_lines_scene' })
+  scene?: Relation<SceneEntity>;
 
   @Column({ type: 'varchar', length: 64 })
   characterId: string;

@@ -9,10 +9,11 @@ import { SceneEntity } from '../scenes/scene.entity.js';
 import type { DatabaseConfig } from '../config/app-config.js';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema.js';
 import { CharacterVersions1764100000000 } from './migrations/1764100000000-character-versions.js';
+import { ForeignKeys1764300000000 } from './migrations/1764300000000-foreign-keys.js';
 
 export const ENTITIES = [SceneEntity, CharacterEntity, CharacterVersionEntity, ConversationEntity, LineEntity];
 /** In order. Listed, not globbed: the app is ESM and globs would load test files too. */
-export const MIGRATIONS = [InitialSchema1763900000000, CharacterVersions1764100000000];
+export const MIGRATIONS = [InitialSchema1763900000000, CharacterVersions1764100000000, ForeignKeys1764300000000];
 
 /** The one place that turns DATABASE_URL into TypeORM options; schema only through migrations. */
 export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {

@@ -141,6 +141,41 @@ describe('SceneRunner', () => {
     await runner.stop();
   });
 
+  it('a tick whose commit failed is written with the next one: its conversation start, lines and positions are kept', async () => {
+    const committed: TickBatch[] = [];
+    let failures = 0;
+    const { runner, published } = setup({
+      commit: async (batch) => {
+        // The database refuses the tick that starts the first conversation, once.
+        if (batch.started.length > 0 && failures === 0) {
+          failures++;
+          throw new Error('database is locked');
+        }
+        committed.push(batch);
+        return batch.lines.map((l, i) => ({ ...l, id: committed.length * 100 + i }));
+      },
+    });
+    vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
+    runner.start();
+    await vi.advanceTimersByTimeAsync(12 * TICK_MS);
+    await runner.stop();
+    expect(failures).toBe(1);
+    const started = committed.flatMap((b) => b.started.map((c) => c.id));
+    const stored = committed.flatMap((b) => b.lines);
+    expect(started).toHaveLength(1);
+    // Every stored line belongs to a conversation whose start was stored first.
+    for (const line of stored) expect(started).toContain(line.conversationId);
+    // The batch that carried the failed tick also saved where everyone stands.
+    const carried = committed.find((b) => b.started.length > 0)!;
+    expect(carried.state).toBeDefined();
+    // Viewers heard of it, in order: the start before its lines.
+    const names = published.map((e) => e.name);
+    expect(names).toContain('conversation:started');
+    expect(names.indexOf('conversation:started')).toBeLessThan(names.indexOf('conversation:line'));
+    const ticks = published.filter((e) => e.name === 'scene:tick').map((e) => (e.payload as { tick: number }).tick);
+    expect(ticks).toEqual([...ticks].sort((a, b) => a - b));
+  });
+
   it('on stop aborts calls in flight, ends conversations, and drops late answers', async () => {
     let signal: AbortSignal | undefined;
     let answer!: (line: GeneratedLine) => void;

@@ -53,6 +53,8 @@ export class SceneRunner {
   private stopped = true;
   private lastVisitors: number | null = null;
   private lastAvailable: boolean | null = null;
+  /** Ticks whose commit failed, merged, waiting to be written with the next tick. */
+  private unstored: { results: TickResult[]; batch: TickBatch } | null = null;
 
   constructor(
     readonly spec: SceneSpec,
@@ -288,24 +290,43 @@ export class SceneRunner {
         });
       }
     }
-    const saveDue = forceSave || result.tick - this.lastSavedTick >= STATE_SAVE_EVERY_TICKS;
+    // After a failed commit the next batch also saves the whole state: whatever the lost
+    // write held of positions is then on disk again, whatever ticks come between.
+    const saveDue = forceSave || this.unstored !== null || result.tick - this.lastSavedTick >= STATE_SAVE_EVERY_TICKS;
     if (saveDue) {
       batch.state = this.sim.getState();
       this.lastSavedTick = result.tick;
     }
     const mustCommit = saveDue || batch.started.length > 0 || batch.lines.length > 0 || batch.ended.length > 0;
     this.outbox = this.outbox.then(async () => {
+      // Ticks whose commit failed go again with this one, first, in one batch.
+      const pending = this.unstored;
+      const results = pending ? [...pending.results, result] : [result];
+      const merged = pending ? mergeBatches(pending.batch, batch) : batch;
       let stored: LineEntity[] = [];
-      if (mustCommit) {
+      if (mustCommit || pending) {
         try {
-          stored = await this.deps.commit(batch);
+          stored = await this.deps.commit(merged);
         } catch (error) {
-          // Nothing unstored is shown: a visitor never sees a line the database lost.
-          this.deps.logger.error(`Scene ${sceneId}: commit of tick ${result.tick} failed: ${(error as Error).message}`);
+          // Nothing unstored is shown: a visitor never sees a line the database lost. Nor is
+          // it dropped: a conversation's start row must precede its lines, so the whole
+          // tick waits and is written with the next.
+          this.unstored = { results, batch: merged };
+          this.deps.logger.error(
+            `Scene ${sceneId}: commit of tick ${result.tick} failed (${results.length} tick(s) waiting, ${merged.lines.length} line(s)); retried with the next tick: ${(error as Error).message}`,
+          );
           return;
         }
       }
-      this.broadcast(result, stored);
+      if (pending)
+        this.deps.logger.log(`Scene ${sceneId}: ${results.length} tick(s) that waited for the database are stored`);
+      this.unstored = null;
+      let offset = 0;
+      for (const r of results) {
+        const count = r.events.filter((e) => e.type === 'lineShown').length;
+        this.broadcast(r, stored.slice(offset, offset + count));
+        offset += count;
+      }
     });
   }
 
@@ -345,4 +366,16 @@ export class SceneRunner {
       }
     }
   }
+}
+
+/** Two ticks' writes as one batch, the earlier first; the later tick (and newest state) wins. */
+function mergeBatches(earlier: TickBatch, later: TickBatch): TickBatch {
+  return {
+    sceneId: later.sceneId,
+    tick: later.tick,
+    started: [...earlier.started, ...later.started],
+    lines: [...earlier.lines, ...later.lines],
+    ended: [...earlier.ended, ...later.ended],
+    state: later.state ?? earlier.state,
+  };
 }

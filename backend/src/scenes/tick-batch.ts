@@ -15,8 +15,8 @@ import { SceneEntity } from './scene.entity.js';
 export interface TickBatch {
   sceneId: string;
   tick: number;
-  started: Omit<ConversationEntity, 'endedTick' | 'endedAt' | 'endReason'>[];
-  lines: Omit<LineEntity, 'id'>[];
+  started: Omit<ConversationEntity, 'endedTick' | 'endedAt' | 'endReason' | 'scene'>[];
+  lines: Omit<LineEntity, 'id' | 'conversation' | 'scene'>[];
   ended: { id: string; endedTick: number; endedAt: number; endReason: string }[];
   /** Present when the scene's resumable state is due to be saved with this batch. */
   state?: SceneState;
