@@ -5,6 +5,7 @@ import { createApp } from './bootstrap.js';
 import { errorText } from './common/errors.js';
 import { AppConfig, ConfigError } from './config/app-config.js';
 import { DatabaseOpenError } from './database/data-source.js';
+import { ModelConfigError } from './agents/model-factory.js';
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -57,8 +58,9 @@ main().catch((error: unknown) => {
     process.stderr.write(`PixelTales cannot start: ${error.message}\n`);
     process.exit(1);
   }
-  if (error instanceof ConfigError) {
-    // The one place the backend writes to stderr directly: the logger is not up yet.
+  if (error instanceof ConfigError || error instanceof ModelConfigError) {
+    // The one place the backend writes to stderr directly: the logger is not up yet. The
+    // message names the variable and says what to do; a stack trace would only bury it.
     process.stderr.write(`${error.message}\n`);
     process.exit(78);
   }

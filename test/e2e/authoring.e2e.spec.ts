@@ -307,24 +307,22 @@ describe('authoring characters and scenes', () => {
 
   it('creates, then deletes, characters: a scene whose cast lists one gets it, and it leaves gracefully', async () => {
     const map = ['#########', '#.......#', '#.......#', '#########'];
-    const created = await fetch(api('/scenes'), {
-      method: 'POST',
-      headers: JSON_AUTH,
-      body: JSON.stringify({
-        id: 'cove',
-        name: 'The Cove',
-        description: 'A small cove.',
-        map,
-        places: { rocks: [2, 1], jetty: [6, 2] },
-        cast: [
-          { id: 'otto', x: 1, y: 1 },
-          { id: 'wren', x: 6, y: 1 },
-        ],
-      }),
+    const cove = JSON.stringify({
+      id: 'cove',
+      name: 'The Cove',
+      description: 'A small cove.',
+      map,
+      places: { rocks: [2, 1], jetty: [6, 2] },
+      cast: [
+        { id: 'otto', x: 1, y: 1 },
+        { id: 'wren', x: 6, y: 1 },
+      ],
     });
-    expect(created.status).toBe(201);
-    const snapshot = await json<SceneSnapshot>(created);
-    expect(snapshot.characters.map((c) => c.id)).toEqual(['otto']);
+    // A cast member with no character is refused, naming it: the scene would run without them.
+    const refused = await fetch(api('/scenes'), { method: 'POST', headers: JSON_AUTH, body: cove });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify((await json(refused)).message)).toMatch(/cast\.wren: no character/);
+    expect((await fetch(api('/scenes/cove'))).status).toBe(404);
 
     const post = await fetch(api('/characters'), {
       method: 'POST',
@@ -333,11 +331,10 @@ describe('authoring characters and scenes', () => {
     });
     expect(post.status).toBe(201);
     expect(readFileSync(file('wren'), 'utf8')).toContain('Wren keeps the lighthouse.');
-    await waitFor(
-      async () => (await getJson<SceneSnapshot>(api('/scenes/cove'))).characters.some((c) => c.id === 'wren'),
-      2_000,
-      'wren to join the cove',
-    );
+    const created = await fetch(api('/scenes'), { method: 'POST', headers: JSON_AUTH, body: cove });
+    expect(created.status).toBe(201);
+    const snapshot = await json<SceneSnapshot>(created);
+    expect(snapshot.characters.map((c) => c.id)).toEqual(['otto', 'wren']);
     expect(
       (
         await fetch(api('/characters'), {

@@ -16,6 +16,7 @@ import { ChatModelFactory } from '../agents/model-factory.js';
 import { PromptTemplatesService } from '../agents/prompt-templates.service.js';
 import type { Subscription } from 'rxjs';
 import { CharactersService, type CharacterChange } from '../characters/characters.service.js';
+import { fieldError } from '../common/field-error.js';
 import { KeyedSerial } from '../common/keyed-serial.js';
 import { AppConfig } from '../config/app-config.js';
 import type { SceneSnapshot, SceneSummary } from '../contract/events.js';
@@ -276,6 +277,19 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
 
   // ---- authoring (REST) ----------------------------------------------------------------
 
+  /**
+   * Every cast member must be a character: a scene that names one that does not exist would
+   * be accepted and run without them, which is never what its author meant.
+   */
+  private checkCast(cast: SceneDefinition['cast']): void {
+    for (const member of cast)
+      if (!this.characters.find(member.id))
+        throw fieldError(
+          `cast.${member.id}`,
+          `no character "${member.id}": create it first (POST /api/characters or prompts/characters/${member.id}.md)`,
+        );
+  }
+
   /** Runs one lifecycle change of a scene, after those already asked for it. */
   private serial<T>(id: string, task: () => Promise<T>): Promise<T> {
     if (this.closing) return Promise.reject(new ServiceUnavailableException('The server is shutting down'));
@@ -290,6 +304,7 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
     return this.serial(definition.id, async () => {
       if (this.runners.has(definition.id) || (await this.repository.findOne(definition.id)))
         throw new ConflictException(`Scene ${definition.id} already exists`);
+      this.checkCast(definition.cast);
       await this.repository.insert({ ...definition, source: 'api' });
       const entity = await this.repository.findOne(definition.id);
       await this.resume(entity!);
@@ -308,7 +323,10 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
   update(id: string, change: SceneChange | ((current: SceneDefinition) => SceneChange)): Promise<SceneSnapshot> {
     return this.serial(id, async () => {
       const runner = this.runner(id);
-      const resolved = typeof change === 'function' ? change(this.definition(id)) : change;
+      const current = this.definition(id);
+      const resolved = typeof change === 'function' ? change(current) : change;
+      // Members already cast may lack a file for now (they rejoin when it is back); new ones may not.
+      if (resolved.cast) this.checkCast(resolved.cast.filter((m) => !current.cast.some((c) => c.id === m.id)));
       const wasRunning = runner.running;
       await runner.stop('interrupted');
       this.runners.delete(id);
