@@ -49,7 +49,9 @@ describe('scenes over HTTP and socket.io', () => {
     const characters = await getJson(`${running.url}/api/characters`);
     expect(characters).toHaveLength(4);
     const mara = await getJson(`${running.url}/api/characters/mara`);
-    expect(mara).toMatchObject({ id: 'mara', name: expect.any(String), persona: expect.stringMatching(/\w/) });
+    // The public view (no author token): no persona, which is the author's.
+    expect(mara).toMatchObject({ id: 'mara', name: expect.any(String), traits: expect.any(Array) });
+    expect(mara).not.toHaveProperty('persona');
     expect(mara.sprite.shirt).toMatch(/^#[0-9a-f]{6}$/i);
   });
 
