@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable, Logger } from '@nestjs/common';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { initChatModel } from 'langchain/chat_models/universal';
+import { MODEL_PROVIDER_CONFIG, getChatModelByClassName } from 'langchain/chat_models/universal';
 import { AppConfig } from '../config/app-config.js';
 import { OfflineStorytellerChatModel } from './offline/storyteller.model.js';
 import { parseRetryAfter } from './retry.js';
@@ -144,7 +144,6 @@ export class ChatModelFactory {
     if (provider === 'offline') return new OfflineStorytellerChatModel({ model: name });
     const { baseUrl, apiKey, timeoutMs, streaming } = this.config.llm;
     const fields: Record<string, unknown> = {
-      modelProvider: provider,
       // Retries, timeouts and backoff are ours (the dialogue service), not the client's.
       maxRetries: 0,
       timeout: timeoutMs,
@@ -177,14 +176,19 @@ export class ChatModelFactory {
       }
       if (apiKey) fields.apiKey = apiKey;
     }
+    // The concrete client (ChatOpenAI, ChatOllama, …), one instance reused by every call and
+    // by withStructuredOutput. initChatModel would wrap it in a ConfigurableModel whose
+    // instance is private (it used to be reached through `_getModelInstance`); we take the
+    // two public pieces initChatModel itself builds it from: LangChain's table of providers
+    // (the same provider names LLM_MODEL takes) and its class loader.
+    const entry = (MODEL_PROVIDER_CONFIG as Record<string, { className: string } | undefined>)[provider];
+    if (!entry)
+      throw new ModelConfigError(`LLM provider "${provider}" is not one LangChain's initChatModel knows (nor offline)`);
     try {
-      const configurable = (await initChatModel(name, fields)) as unknown as BaseChatModel & {
-        _getModelInstance?: () => Promise<BaseChatModel>;
-      };
-      // The concrete client (ChatOpenAI, ChatOllama, …) rather than the configurable
-      // wrapper: one instance, reused by every call and by withStructuredOutput.
-      const model =
-        typeof configurable._getModelInstance === 'function' ? await configurable._getModelInstance() : configurable;
+      const ChatModel = (await getChatModelByClassName(entry.className, provider)) as
+        (new (fields: Record<string, unknown>) => BaseChatModel) | undefined;
+      if (!ChatModel) throw new Error(`Unsupported { modelProvider: ${provider} }`);
+      const model = new ChatModel({ model: name, ...fields });
       this.logger.log(`Model ready: ${provider}:${name}${baseUrl ? ' at a custom base URL' : ''}`);
       return model;
     } catch (error) {
