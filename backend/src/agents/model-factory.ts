@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { MODEL_PROVIDER_CONFIG, getChatModelByClassName } from 'langchain/chat_models/universal';
 import { AppConfig } from '../config/app-config.js';
@@ -75,12 +75,20 @@ const NO_KEY = 'not-needed';
  * hold HTTP agents and are safe to share between concurrent calls.
  */
 @Injectable()
-export class ChatModelFactory {
+export class ChatModelFactory implements OnModuleInit {
   private readonly logger = new Logger(ChatModelFactory.name);
   private readonly cache = new Map<string, Promise<BaseChatModel>>();
   private readonly unusable = new Map<string, string>();
 
   constructor(private readonly config: AppConfig) {}
+
+  /** At boot: LLM_MODEL and LLM_FALLBACK_MODEL must be usable, or the start stops naming them. */
+  async onModuleInit(): Promise<void> {
+    const wanted = [{ model: this.config.llm.model, source: 'LLM_MODEL' }];
+    if (this.config.llm.fallbackModel)
+      wanted.push({ model: this.config.llm.fallbackModel, source: 'LLM_FALLBACK_MODEL' });
+    await this.verify(wanted);
+  }
 
   get(spec: ModelSpec): Promise<BaseChatModel> {
     const key = `${spec.model}@${spec.temperature ?? ''}`;

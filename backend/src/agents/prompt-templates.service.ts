@@ -1,12 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { parseDialogueTemplate, type DialogueTemplate } from './prompt/dialogue-prompt.js';
 
 /** Prompt templates live in files (`prompts/templates/`), never in code. */
 @Injectable()
-export class PromptTemplatesService {
+export class PromptTemplatesService implements OnModuleInit {
+  /** At boot: a dialogue template that cannot be loaded stops the start, naming the file. */
+  async onModuleInit(): Promise<void> {
+    await this.load();
+  }
+
   private readonly logger = new Logger(PromptTemplatesService.name);
   private dialogue: DialogueTemplate | null = null;
 

@@ -9,6 +9,8 @@ import {
   NotFoundException,
   ServiceUnavailableException,
   type OnApplicationShutdown,
+  type OnModuleInit,
+  type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ChatModelFactory } from '../agents/model-factory.js';
 import { stripControlCharacters } from '../common/text-hygiene.js';
@@ -58,7 +60,7 @@ function notFound(id: string): NotFoundException {
  * Every accepted version is recorded in the database.
  */
 @Injectable()
-export class CharactersService implements OnApplicationShutdown {
+export class CharactersService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(CharactersService.name);
   private readonly characters = new Map<string, CharacterDefinition>();
   /** Problems by file path; a good version of the file clears its entry. */
@@ -92,6 +94,17 @@ export class CharactersService implements OnApplicationShutdown {
    * bad file never stops a boot: whatever goes wrong with it (validation, reading, the
    * database refusing it) is reported with its path and the file is skipped.
    */
+  /** At boot: every prompt file, and a warning for each character whose own model cannot be used. */
+  async onModuleInit(): Promise<void> {
+    await this.loadAll();
+    await this.checkModels();
+  }
+
+  /** Once every module is up (and has subscribed to `changes$`): follow edits on disk. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.watch();
+  }
+
   async loadAll(): Promise<void> {
     await this.serial(async () => {
       for (const file of await this.files()) {

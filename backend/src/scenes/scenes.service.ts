@@ -9,11 +9,10 @@ import {
   ServiceUnavailableException,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
+  type OnModuleInit,
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { DialogueService, LineGenerationError } from '../agents/dialogue.service.js';
-import { ChatModelFactory } from '../agents/model-factory.js';
-import { PromptTemplatesService } from '../agents/prompt-templates.service.js';
 import type { Subscription } from 'rxjs';
 import { CharactersService, type CharacterChange } from '../characters/characters.service.js';
 import { fieldError } from '../common/field-error.js';
@@ -45,7 +44,9 @@ const BUDGET_WINDOW_MS = 3_600_000;
  * database where it was, and answers what visitors ask about them.
  */
 @Injectable()
-export class ScenesService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class ScenesService
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(ScenesService.name);
   private readonly runners = new Map<string, SceneRunner>();
   /**
@@ -64,18 +65,25 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly characters: CharactersService,
     private readonly conversations: ConversationsService,
     private readonly dialogue: DialogueService,
-    private readonly models: ChatModelFactory,
-    private readonly templates: PromptTemplatesService,
     private readonly events: SceneEventsService,
     @Inject(SCENE_CLOCK) private readonly clock: Clock,
     private readonly metrics: MetricsService,
     private readonly ticks: TickBatchWriter,
   ) {}
 
+  /**
+   * Before any module's bootstrap: hear of character changes from the start (the
+   * characters' own bootstrap starts watching their directory).
+   */
+  onModuleInit(): void {
+    this.characterChanges = this.characters.changes$.subscribe((change) => this.applyCharacterChange(change));
+  }
+
+  /**
+   * Templates, characters and models are up by now (each in its own module's
+   * OnModuleInit); this loads the scene files and resumes every scene.
+   */
   async onApplicationBootstrap(): Promise<void> {
-    await this.templates.load();
-    await this.characters.loadAll();
-    await this.verifyModels();
     await this.loadSceneFiles();
     // One bad row never stops a boot: it is reported with its id and skipped, the rest start.
     for (const entity of await this.repository.findAllReadable((id, error) =>
@@ -84,8 +92,6 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
       await withLogContext({ sceneId: entity.id }, () => this.resume(entity)).catch((error: unknown) =>
         this.logger.error(`Scene ${entity.id} cannot start and is skipped: ${errorLine(error)}`),
       );
-    this.characterChanges = this.characters.changes$.subscribe((change) => this.applyCharacterChange(change));
-    await this.characters.watch();
   }
 
   /**
@@ -153,18 +159,6 @@ export class ScenesService implements OnApplicationBootstrap, BeforeApplicationS
       budgetWindowMs: BUDGET_WINDOW_MS,
       unwatchedSlowdown: this.config.unwatchedSlowdown,
     };
-  }
-
-  /**
-   * The models the configuration names must be usable, or boot stops naming the variable.
-   * A character's own model that is not only warns: that character uses the default.
-   */
-  private async verifyModels(): Promise<void> {
-    const wanted = [{ model: this.config.llm.model, source: 'LLM_MODEL' }];
-    if (this.config.llm.fallbackModel)
-      wanted.push({ model: this.config.llm.fallbackModel, source: 'LLM_FALLBACK_MODEL' });
-    await this.models.verify(wanted);
-    await this.characters.checkModels();
   }
 
   /** Reads `data/scenes/*.yaml`; new files become scenes, changed files update theirs. */
