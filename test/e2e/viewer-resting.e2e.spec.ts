@@ -51,14 +51,18 @@ describe('viewer: the storyteller resting', () => {
   });
 
   const notice = () =>
-    page.$eval('.resting', (n) => ({ shown: !(n as HTMLElement).hidden, text: n.textContent ?? '' }));
+    page.$eval('.resting', (n) => ({
+      shown: !(n as HTMLElement).hidden,
+      text: n.textContent ?? '',
+      empty: document.querySelector('.empty')?.textContent ?? '',
+    }));
 
   it('shows a calm notice while no line can be written, and clears it when lines flow again', async () => {
     await page.goto(`${running.url}/scene/town-square`);
     await waitFor(async () => (await notice()).shown, 20_000, 'the resting notice');
     const shown = await notice();
     expect(shown.text).toMatch(/characters are resting until it is back/);
-    expect(await page.$eval('.empty', (n) => n.textContent)).toMatch(/resting until the storyteller is back/);
+    expect(shown.empty).toMatch(/resting until the storyteller is back/);
     expect(await page.$eval('.conn', (n) => (n as HTMLElement).dataset.state)).toBe('live');
 
     fake.defaultMode = 'tool';

@@ -115,6 +115,11 @@ export class DialogueService {
     return this.config.llm.timeoutMs * LINE_BUDGET_TIMEOUTS;
   }
 
+  /** Whether no model is known to answer now (viewers are told the characters rest). */
+  resting(): boolean {
+    return this.status.resting();
+  }
+
   /** Whether a new conversation could be served now (main model or fallback). */
   canServe(): boolean {
     return this.status.canServe();

@@ -117,6 +117,18 @@ export class LlmStatusService {
     return fallback !== null && this.breaker(fallback).available;
   }
 
+  /**
+   * Whether no model is known to answer now: the main model's circuit is not closed and
+   * there is no fallback whose circuit is. A probe may be due (so `canServe`), but until it
+   * succeeds the storyteller counts as away: viewers and readiness do not flap with every
+   * probe.
+   */
+  resting(): boolean {
+    if (this.breaker(this.config.llm.model).state === 'closed') return false;
+    const fallback = this.config.llm.fallbackModel;
+    return fallback === null || this.breaker(fallback).state !== 'closed';
+  }
+
   /** Up while the main model's circuit is closed. */
   isUp(): boolean {
     return this.breaker(this.config.llm.model).state === 'closed';

@@ -17,8 +17,9 @@ export class HealthController {
 
   /**
    * Readiness: can this instance serve scenes? The database, and the LLM: `up`, `degraded`
-   * (200) while a fallback model serves or a probe is due, `down` (503) only when no line
-   * can be produced. Load balancers route by it; containers must not restart on it.
+   * (200) while a fallback model serves, `down` (503) only when no model is known to answer
+   * (its circuit open or probing, no fallback). Load balancers route by it; containers must
+   * not restart on it.
    */
   @Get()
   @HealthCheck()

@@ -14,13 +14,11 @@ export class LlmHealthIndicator {
     const s = this.status.summary();
     const data = { model: s.model, breaker: s.breaker.state, consecutiveFailures: s.consecutiveFailures };
     if (s.up) return session.up(data);
-    const serving = this.status.canServe();
+    const serving = !this.status.resting();
     const meanwhile =
       s.fallbackModel && serving
         ? `lines come from the fallback model ${s.fallbackModel}`
-        : serving
-          ? 'a probe call may bring it back'
-          : 'scenes keep running and characters idle instead of talking';
+        : 'scenes keep running and characters idle instead of talking';
     const probe =
       s.breaker.retryInMs > 0 ? `next probe in ${Math.ceil(s.breaker.retryInMs / 1000)} s` : 'a probe call is due';
     const details = {
@@ -28,7 +26,7 @@ export class LlmHealthIndicator {
       fallbackModel: s.fallbackModel,
       message: `The LLM provider ${s.provider} (model ${s.model}) is down after ${s.consecutiveFailures} failed calls in a row; ${meanwhile}; ${probe}`,
     };
-    // Lines can still be produced (fallback, or a probe): impaired, not unready.
+    // Lines still come (from the fallback): impaired, not unready.
     return serving ? session.degraded(details) : session.down(details);
   }
 }

@@ -34,6 +34,8 @@ export interface SceneRunnerDeps {
   visitors?: () => number;
   /** Whether line requests can be served now (LLM circuit closed, or a fallback); told on change. */
   llmAvailable?: () => boolean;
+  /** Whether no model is known to answer (viewers are told the characters rest); defaults to !llmAvailable. */
+  llmResting?: () => boolean;
   /** After each tick: how late it started and how long `sim.tick` took, in milliseconds. */
   onTick?: (result: TickResult, lateMs: number, durationMs: number) => void;
 }
@@ -53,6 +55,7 @@ export class SceneRunner {
   private stopped = true;
   private lastVisitors: number | null = null;
   private lastAvailable: boolean | null = null;
+  private lastResting = false;
   /** Ticks whose commit failed, merged, waiting to be written with the next tick. */
   private unstored: { results: TickResult[]; batch: TickBatch } | null = null;
 
@@ -72,9 +75,9 @@ export class SceneRunner {
     return this.inflight.size;
   }
 
-  /** `resting` while no model can answer this scene's lines (last seen at a tick). */
+  /** `resting` while no model is known to answer this scene's lines (last seen at a tick). */
   get storyteller(): StorytellerStatus {
-    return this.lastAvailable === false ? 'resting' : 'ok';
+    return this.lastResting ? 'resting' : 'ok';
   }
 
   start(): void {
@@ -165,15 +168,14 @@ export class SceneRunner {
         this.deps.logger.log(
           `Scene ${this.spec.id}: ${available ? 'LLM available again, conversations resume' : 'LLM unavailable, characters idle until it is back'}`,
         );
-      const told = this.lastAvailable !== null || !available;
       this.lastAvailable = available;
       this.inputs.unshift({ type: 'llmAvailability', available });
-      // Viewers are told, so a quiet scene reads as resting rather than broken.
-      if (told)
-        this.deps.events.publish(this.spec.id, 'scene:storyteller', {
-          sceneId: this.spec.id,
-          status: this.storyteller,
-        });
+    }
+    // Viewers are told, so a quiet scene reads as resting rather than broken.
+    const resting = this.deps.llmResting?.() ?? (available === undefined ? false : !available);
+    if (resting !== this.lastResting) {
+      this.lastResting = resting;
+      this.deps.events.publish(this.spec.id, 'scene:storyteller', { sceneId: this.spec.id, status: this.storyteller });
     }
   }
 

@@ -247,6 +247,7 @@ export class ScenesService
       onTick: (_result, lateMs, durationMs) => this.metrics.observeTick(entity.id, durationMs, lateMs),
       visitors: () => this.events.visitorCount(entity.id),
       llmAvailable: () => this.dialogue.canServe(),
+      llmResting: () => this.dialogue.resting(),
     });
     this.runners.set(entity.id, runner);
     if (entity.status === 'running') runner.start();
